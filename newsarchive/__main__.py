@@ -1,0 +1,5 @@
+"""Allow ``python -m newsarchive``."""
+
+from newsarchive.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""WARC writing and reading, the article index and the archive directory (no Scrapy, no click here)."""

@@ -1,0 +1,48 @@
+"""``newsarchive crawl``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from newsarchive.archive.reader import Archive
+from newsarchive.cli import archive_option, cli
+from newsarchive.spiders.crawl import CrawlSummary, check_start_url, crawl
+
+
+def print_summary(summary: CrawlSummary, archive: Archive) -> None:
+    """The run's summary line on stderr (stdout is for data)."""
+    click.echo(
+        f"Fetched {summary.pages} pages, archived {summary.articles} articles into {archive.path} "
+        f"({summary.warc_files} new WARC files, {summary.warc_bytes:,} bytes) in {summary.seconds:.1f} s"
+        + (f"; {summary.failures} failures" if summary.failures else ""),
+        err=True,
+    )
+
+
+@cli.command("crawl")
+@click.argument("targets", nargs=-1, required=True)
+@archive_option
+@click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many responses.")
+@click.option("--max-articles", type=click.IntRange(min=1), help="Stop after this many articles.")
+@click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per host.")
+@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to a host.")
+@click.option("--user-agent", help="User-Agent header to send.")
+@click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt.")
+@click.option(
+    "--log-level",
+    default="WARNING",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+)
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+def crawl_command(targets: tuple[str, ...], archive_path: Path, quiet: bool, log_level: str, **options) -> None:
+    """Crawl TARGETS (start URLs) into the archive: WARC files plus the article index."""
+    for target in targets:
+        check_start_url(target)
+    archive = Archive(archive_path, create=True)
+    summary = crawl(list(targets), archive, log_level=log_level.upper(), **options)
+    if not quiet:
+        print_summary(summary, archive)
+    raise SystemExit(summary.exit_code)

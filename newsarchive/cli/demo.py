@@ -1,0 +1,35 @@
+"""``newsarchive demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from newsarchive.archive.reader import Archive
+from newsarchive.cli import cli
+from newsarchive.cli.crawl import print_summary
+from newsarchive.demo.run import DEMO_ARCHIVE, demo
+
+
+@cli.command("demo")
+@click.option(
+    "--archive",
+    "archive_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEMO_ARCHIVE,
+    show_default=True,
+    help="Where to write the demo archive.",
+)
+def demo_command(archive_path: Path) -> None:
+    """Serve a bundled Report.az-style site on 127.0.0.1 and crawl it (no network needed)."""
+    summary = demo(archive_path)
+    print_summary(summary, Archive(archive_path))
+    click.echo(
+        "\nNext, try:\n"
+        f"  newsarchive export --archive {archive_path} --format jsonl | head -n 2\n"
+        f"  newsarchive export --archive {archive_path} --format csv --lang ru -o articles.csv\n"
+        f"  python -m warcio index {archive_path}/warc/*.warc.gz\n",
+        err=True,
+    )
+    raise SystemExit(summary.exit_code)

@@ -1,0 +1,123 @@
+"""Text and metadata extraction: pure functions from response bytes (or a parsed tree) to an Article.
+
+No Scrapy, no files, no network here: the crawler and ``reindex`` call the same functions on the same
+bytes, so the index a crawl writes and the one rebuilt from the WARCs cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import tzinfo
+from functools import cache
+from urllib.parse import urlsplit
+
+import trafilatura
+from cssselect import GenericTranslator
+from htmldate import find_date
+from lxml import html
+
+from newsarchive.extract.article import Article, ExtractionHints
+from newsarchive.extract.dates import parse_visible, zone
+from newsarchive.extract.html import parse_html
+from newsarchive.extract.metadata import PageMetadata, clean, select, select_text, unique
+
+__all__ = ["Article", "ExtractionHints", "extract_article", "extract_from_tree", "parse_html"]
+
+NO_HINTS = ExtractionHints()
+
+# Chosen by measurement on the public benchmark (see README, "Extraction quality").
+TRAFILATURA_OPTIONS = {"include_comments": False, "favor_precision": True}
+
+
+def extract_article(
+    body: bytes,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    hints: ExtractionHints = NO_HINTS,
+) -> Article | None:
+    """Extract an article from decoded response bytes; None when the page holds no article text."""
+    content_type = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), None)
+    tree = parse_html(body, content_type)
+    if tree is None:
+        return None
+    return extract_from_tree(tree, url, hints)
+
+
+def extract_from_tree(tree: html.HtmlElement, url: str, hints: ExtractionHints = NO_HINTS) -> Article | None:
+    """Extract an article from a page parsed once by the caller (the tree is left unchanged)."""
+    text = body_text(tree, url, hints)
+    if not text:
+        return None
+    page = PageMetadata(tree, url)
+    selectors = hints.selectors
+    title = select_text(tree, selectors.get("title"))
+    title = title or page.title()
+    text = without_headline(text, title)
+    if not text:
+        return None
+    tz = zone(hints.timezone)
+    tags = unique(clean(el.text_content()) for el in select(tree, selectors.get("tags"))) or page.tags()
+    return Article(
+        url=url,
+        title=title,
+        text=text,
+        published=published_date(tree, page, hints, tz),
+        modified=page.modified(tz),
+        language=page.language() or hints.language,
+        category=select_text(tree, selectors.get("category")) or page.category() or page.category_link(),
+        tags=tags,
+        author=select_text(tree, selectors.get("author")) or page.author(),
+        description=page.description(),
+        image=page.image(),
+        canonical_url=page.canonical_url(),
+        alternates=page.alternates(),
+        site=urlsplit(url).hostname,
+    )
+
+
+def published_date(tree: html.HtmlElement, page: PageMetadata, hints: ExtractionHints, tz: tzinfo | None) -> str | None:
+    """Structured data, then profile selectors, then the dateline by the headline, then htmldate."""
+    if found := page.published(tz):
+        return found
+    selectors = hints.selectors
+    if "date" in selectors:
+        shown = " ".join(filter(None, (select_text(tree, selectors["date"]), select_text(tree, selectors.get("time")))))
+        if found := parse_visible(shown, tz):
+            return found
+    if found := page.visible_date(tz):
+        return found
+    # htmldate knows a day, never a time, so it comes last: a dateline beside the headline is richer.
+    return find_date(tree, original_date=True, extensive_search=True, outputformat="%Y-%m-%d")
+
+
+def without_headline(text: str, title: str | None) -> str:
+    """Drop a first paragraph that only repeats the headline (an image caption, a kicker)."""
+    first, _, rest = text.partition("\n\n")
+    if title and clean(first) == clean(title):
+        return rest
+    return text
+
+
+@cache
+def _xpath(css: str) -> str:
+    return GenericTranslator().css_to_xpath(css)
+
+
+def body_text(tree: html.HtmlElement, url: str, hints: ExtractionHints = NO_HINTS) -> str | None:
+    """The article body: paragraphs separated by blank lines, no page chrome."""
+    if body_css := hints.selectors.get("body"):
+        paragraphs = [clean(el.text_content()) for el in select(tree, body_css)]
+        text = "\n\n".join(p for p in paragraphs if p)
+        if text:
+            return text
+    extracted = trafilatura.extract(
+        tree,
+        url=url,
+        output_format="txt",
+        with_metadata=False,
+        prune_xpath=[_xpath(css) for css in hints.exclude] or None,
+        **TRAFILATURA_OPTIONS,
+    )
+    if not extracted:
+        return None
+    return "\n\n".join(line.strip() for line in extracted.splitlines() if line.strip()) or None

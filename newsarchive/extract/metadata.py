@@ -1,0 +1,264 @@
+"""Article metadata from the parsed page: JSON-LD, meta tags, link tags, profile selectors, visible text."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import tzinfo
+from functools import cache
+from urllib.parse import urljoin, urlsplit
+
+from lxml import html
+from lxml.cssselect import CSSSelector
+
+from newsarchive.extract.dates import parse_iso, parse_visible
+
+ARTICLE_TYPES = {
+    "article",
+    "newsarticle",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "blogposting",
+    "opinionnewsarticle",
+    "reviewnewsarticle",
+    "backgroundnewsarticle",
+    "liveblogposting",
+    "report",
+}
+_SPACE = re.compile(r"\s+")
+_DATELINE_WINDOW = 300
+_SITE_SUFFIX = re.compile(r"\s+(?:[-|–—]|::)\s+([^-|–—:]+)$")
+
+
+def clean(value: object) -> str | None:
+    """Collapse whitespace; None for empty values."""
+    if value is None:
+        return None
+    text = _SPACE.sub(" ", str(value)).strip()
+    return text or None
+
+
+@cache
+def _selector(css: str) -> CSSSelector:
+    return CSSSelector(css)
+
+
+def select(tree: html.HtmlElement, css: str | None) -> list[html.HtmlElement]:
+    """Elements matching a CSS selector (an empty list for no selector)."""
+    return _selector(css)(tree) if css else []
+
+
+def select_text(tree: html.HtmlElement, css: str | None) -> str | None:
+    """The text of the first element matching ``css``."""
+    for element in select(tree, css):
+        if text := clean(element.text_content()):
+            return text
+    return None
+
+
+class PageMetadata:
+    """Read-once access to a page's structured metadata."""
+
+    def __init__(self, tree: html.HtmlElement, url: str) -> None:
+        self.tree = tree
+        self.url = url
+        self.meta: dict[str, str] = {}
+        for element in tree.iterfind(".//meta"):
+            key = (element.get("property") or element.get("name") or element.get("itemprop") or "").lower()
+            content = element.get("content")
+            if key and content and key not in self.meta:
+                self.meta[key] = content
+        self.jsonld = next((obj for obj in self._jsonld_objects() if _is_article(obj)), {})
+
+    def _jsonld_objects(self) -> Iterator[dict]:
+        for script in self.tree.iterfind(".//script[@type='application/ld+json']"):
+            try:
+                data = json.loads(script.text or "")
+            except ValueError:
+                continue
+            stack = [data]
+            while stack:
+                item = stack.pop()
+                if isinstance(item, list):
+                    stack.extend(item)
+                elif isinstance(item, dict):
+                    yield item
+                    if isinstance(item.get("@graph"), list):
+                        stack.extend(item["@graph"])
+
+    def declares_article(self) -> bool:
+        """The page says it is an article (og:type or a JSON-LD article type)."""
+        return bool(self.jsonld) or self.meta.get("og:type", "").lower() == "article"
+
+    def language(self) -> str | None:
+        """ISO 639-1 code from ``<html lang>`` or ``og:locale``."""
+        raw = self.tree.get("lang") or self.meta.get("og:locale") or self.jsonld.get("inLanguage")
+        if not isinstance(raw, str) or not raw.strip():
+            return None
+        return re.split(r"[-_]", raw.strip())[0].lower()[:2] or None
+
+    def canonical_url(self) -> str | None:
+        """The canonical link, else og:url, absolute."""
+        for link in self.tree.iterfind(".//link[@rel]"):
+            if link.get("rel", "").lower() == "canonical" and link.get("href"):
+                return urljoin(self.url, link.get("href").strip())
+        return urljoin(self.url, self.meta["og:url"]) if "og:url" in self.meta else None
+
+    def alternates(self) -> dict[str, str]:
+        """Other language editions declared with ``hreflang``: language -> absolute URL."""
+        found: dict[str, str] = {}
+        for link in self.tree.iterfind(".//link[@hreflang]"):
+            lang = link.get("hreflang", "").split("-")[0].lower()
+            if lang and lang != "x" and link.get("href"):
+                found.setdefault(lang, urljoin(self.url, link.get("href").strip()))
+        return found
+
+    def title(self) -> str | None:
+        """The headline without a site-name suffix."""
+        for candidate in (self.jsonld.get("headline"), self.meta.get("og:title")):
+            if isinstance(candidate, str) and (text := clean(candidate)):
+                return strip_site_name(text, self.site_name())
+        h1 = select_text(self.tree, "h1")
+        if h1:
+            return h1
+        title = self.tree.findtext(".//title")
+        return strip_site_name(clean(title), self.site_name()) if title else None
+
+    def site_name(self) -> str | None:
+        """The site's name from og:site_name or JSON-LD publisher."""
+        publisher = self.jsonld.get("publisher")
+        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+            return publisher["name"]
+        return self.meta.get("og:site_name")
+
+    def published(self, tz: tzinfo | None) -> str | None:
+        """Publication time from structured data: JSON-LD, article meta tags, ``<time datetime>``."""
+        return self._structured_date(
+            ("datePublished", "dateCreated"),
+            (
+                "article:published_time",
+                "og:article:published_time",
+                "pubdate",
+                "publishdate",
+                "date",
+                "dc.date.issued",
+                "dc.date",
+            ),
+            tz,
+            use_time_elements=True,
+        )
+
+    def modified(self, tz: tzinfo | None) -> str | None:
+        """Last modification time from structured data."""
+        return self._structured_date(("dateModified",), ("article:modified_time", "og:updated_time"), tz)
+
+    def _structured_date(
+        self,
+        jsonld_keys: tuple[str, ...],
+        meta_keys: tuple[str, ...],
+        tz: tzinfo | None,
+        use_time_elements: bool = False,
+    ) -> str | None:
+        candidates = [self.jsonld.get(key) for key in jsonld_keys] + [self.meta.get(key) for key in meta_keys]
+        if use_time_elements:
+            candidates += [el.get("datetime") for el in self.tree.iterfind(".//time[@datetime]")][:1]
+        for candidate in candidates:
+            if isinstance(candidate, str) and (parsed := parse_iso(candidate, tz)):
+                return parsed
+        return None
+
+    def category(self) -> str | None:
+        """The section from JSON-LD ``articleSection`` or ``article:section``."""
+        section = self.jsonld.get("articleSection")
+        if isinstance(section, list):
+            section = section[0] if section else None
+        return clean(section) or clean(self.meta.get("article:section"))
+
+    def category_link(self) -> str | None:
+        """The text of a link to the article's parent path (``/ru/economy/`` for ``/ru/economy/slug/``)."""
+        path = urlsplit(self.url).path.rstrip("/")
+        parent = path.rsplit("/", 1)[0] + "/"
+        if parent == "/":
+            return None
+        for anchor in self.tree.iter("a"):
+            href = anchor.get("href")
+            if not href or urlsplit(urljoin(self.url, href)).path not in (parent, parent.rstrip("/")):
+                continue
+            if text := clean(anchor.text_content()):
+                return text
+        return None
+
+    def tags(self) -> list[str]:
+        """Keywords from ``article:tag`` metas or JSON-LD ``keywords``."""
+        tags = [clean(el.get("content")) for el in self.tree.iterfind(".//meta[@property='article:tag']")]
+        if not any(tags):
+            keywords = self.jsonld.get("keywords")
+            tags = keywords if isinstance(keywords, list) else str(keywords or "").split(",")
+        return unique(clean(tag) for tag in tags)
+
+    def author(self) -> str | None:
+        """The author's name from JSON-LD or the author meta tag."""
+        author = self.jsonld.get("author")
+        if isinstance(author, list):
+            author = author[0] if author else None
+        if isinstance(author, dict):
+            author = author.get("name")
+        return clean(author) or clean(self.meta.get("author")) or clean(self.meta.get("article:author"))
+
+    def description(self) -> str | None:
+        """The summary from the description metas."""
+        return clean(self.meta.get("description") or self.meta.get("og:description"))
+
+    def image(self) -> str | None:
+        """The lead image, absolute."""
+        image = self.meta.get("og:image") or self.jsonld.get("image")
+        if isinstance(image, list):
+            image = image[0] if image else None
+        if isinstance(image, dict):
+            image = image.get("url")
+        return urljoin(self.url, image) if isinstance(image, str) and image.strip() else None
+
+    def visible_date(self, tz: tzinfo | None) -> str | None:
+        """The date (and time) written on the page next to the headline."""
+        heading = next(self.tree.iter("h1"), None)
+        if heading is None:
+            return None
+        # The dateline sits just after (or around) the headline; related-news dates come much later.
+        window = ""
+        for element in heading.itersiblings():
+            window += " " + " ".join(element.itertext())
+            if len(window) > _DATELINE_WINDOW:
+                break
+        found = parse_visible(clean(window)[:_DATELINE_WINDOW] if clean(window) else "", tz)
+        parent = heading.getparent()
+        if found is None and parent is not None:
+            found = parse_visible((clean(" ".join(parent.itertext())) or "")[:_DATELINE_WINDOW], tz)
+        return found
+
+
+def _is_article(obj: dict) -> bool:
+    kinds = obj.get("@type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    return any(isinstance(kind, str) and kind.lower() in ARTICLE_TYPES for kind in kinds)
+
+
+def strip_site_name(title: str | None, site_name: str | None) -> str | None:
+    """``Headline - Report.az`` -> ``Headline`` (also ``|``, ``—``, ``::`` separators)."""
+    if not title:
+        return title
+    match = _SITE_SUFFIX.search(title)
+    if match:
+        last = match.group(1).strip().lower()
+        if (site_name and last == site_name.strip().lower()) or re.fullmatch(r"[\w.-]+\.[a-z]{2,}", last):
+            return title[: match.start()].strip()
+    return title
+
+
+def unique(values: object) -> list[str]:
+    """Non-empty values in first-seen order, without duplicates."""
+    seen: dict[str, None] = {}
+    for value in values:  # type: ignore[attr-defined]
+        if value:
+            seen.setdefault(value, None)
+    return list(seen)

@@ -1,0 +1,131 @@
+"""The capture extension: every downloaded exchange becomes a WARC request + response pair.
+
+It listens to ``response_downloaded``, which Scrapy sends right after the download handler returns and
+before any downloader middleware's ``process_response``: the body is still content-coded (gzip, br) and
+redirects, errors and robots.txt pass here too. The WARC location of the response is put in
+``request.meta`` for the spider's callback, which sees the same meta dict.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import socket
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import scrapy
+import warcio
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Request, Response
+from scrapy.utils.defer import deferred_from_coro
+
+import newsarchive
+from newsarchive.archive.records import WARC_1_1_SPEC, HeaderList, HttpExchange
+from newsarchive.archive.writer import WarcWriter
+from newsarchive.errors import ArchiveWriteError
+
+logger = logging.getLogger(__name__)
+
+LOCATION_META = "newsarchive_response"
+
+
+def _host_header(url: str) -> bytes:
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    return (host if parts.port in (None, default) else f"{host}:{parts.port}").encode("idna")
+
+
+def _header_list(headers: scrapy.http.headers.Headers) -> HeaderList:
+    return [(name, value) for name, values in headers.items() for value in values]
+
+
+def exchange_from(request: Request, response: Response, date: datetime) -> HttpExchange:
+    """The exchange as it crossed the network, from Scrapy's request and its undecoded response."""
+    request_headers = [(b"Host", _host_header(request.url)), *_header_list(request.headers)]
+    try:
+        reason = HTTPStatus(response.status).phrase
+    except ValueError:
+        reason = ""
+    truncated = "length" if {"partial", "dataloss"} & set(response.flags) else None
+    return HttpExchange(
+        url=response.url,
+        method=request.method,
+        request_headers=request_headers,
+        request_body=request.body,
+        protocol=response.protocol or "HTTP/1.1",
+        status=response.status,
+        reason=reason,
+        response_headers=_header_list(response.headers),
+        body=response.body,
+        date=date,
+        ip_address=str(response.ip_address) if response.ip_address else None,
+        truncated=truncated,
+    )
+
+
+def warcinfo_fields(crawler: Crawler) -> dict[str, str]:
+    """The ``warcinfo`` payload: who wrote the file, how, and under which politeness rules."""
+    settings = crawler.settings
+    return {
+        "software": f"newsarchive/{newsarchive.__version__} (Scrapy/{scrapy.__version__}; "
+        f"warcio/{getattr(warcio, '__version__', '?')}; Python/{platform.python_version()})",
+        "hostname": socket.gethostname(),
+        "operator": settings.get("NEWSARCHIVE_OPERATOR", ""),
+        "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+        "http-header-user-agent": settings.get("USER_AGENT", ""),
+        "format": "WARC File Format 1.1",
+        "conformsTo": WARC_1_1_SPEC,
+    }
+
+
+class WarcCapture:
+    """Writes every exchange of the crawl to ``<archive>/warc/``; enabled by ``NEWSARCHIVE_ARCHIVE``."""
+
+    def __init__(self, crawler: Crawler, writer: WarcWriter) -> None:
+        self.crawler = crawler
+        self.writer = writer
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCapture:
+        """Build the writer from settings and connect the signals."""
+        archive = crawler.settings.get("NEWSARCHIVE_ARCHIVE")
+        if not archive:
+            raise NotConfigured("NEWSARCHIVE_ARCHIVE is not set")
+        writer = WarcWriter(
+            Path(archive) / "warc",
+            warcinfo=warcinfo_fields(crawler),
+            prefix=crawler.settings.get("NEWSARCHIVE_WARC_PREFIX", "newsarchive"),
+            max_size=crawler.settings.getint("NEWSARCHIVE_WARC_MAX_SIZE"),
+        )
+        extension = cls(crawler, writer)
+        crawler.signals.connect(extension.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def response_downloaded(self, response: Response, request: Request, spider: scrapy.Spider) -> None:
+        """Archive one exchange; a write failure stops the crawl (the records before it stay intact)."""
+        exchange = exchange_from(request, response, datetime.now(UTC))
+        try:
+            _, location = self.writer.write_exchange(exchange)
+        except ArchiveWriteError as error:
+            self.stats.inc_value("newsarchive/warc_write_errors")
+            self.stats.set_value("newsarchive/fatal_error", str(error))
+            logger.error("%s: not archived: %s", response.url, error)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_write_error"))
+            return
+        request.meta[LOCATION_META] = location
+        self.stats.inc_value("newsarchive/warc_records", 2)
+        self.stats.inc_value("newsarchive/warc_bytes", location.length)
+
+    def spider_closed(self, spider: scrapy.Spider) -> None:
+        """Close and rename the open WARC."""
+        self.writer.close()

@@ -1,0 +1,122 @@
+"""``crawl()``: the library entry point behind ``newsarchive crawl``; runs Scrapy in-process."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from newsarchive.archive.reader import Archive
+from newsarchive.errors import ArchiveWriteError, ConfigError
+from newsarchive.spiders.news import NewsSpider
+
+
+@dataclass(frozen=True)
+class CrawlSummary:
+    """What one crawl did."""
+
+    pages: int
+    articles: int
+    failures: int
+    warc_files: int
+    warc_bytes: int
+    seconds: float
+    finish_reason: str
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything worked, 1 when some pages failed (the contract's codes)."""
+        return 1 if self.failures else 0
+
+
+def check_start_url(url: str) -> str:
+    """A start URL must be absolute http(s) with a host; raise a ConfigError that says so otherwise."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"{url!r} is not a start URL: give an absolute http:// or https:// URL (e.g. https://report.az/ru/)"
+        )
+    return url.strip()
+
+
+def crawl_settings(
+    archive: Archive,
+    *,
+    max_pages: int | None = None,
+    max_articles: int | None = None,
+    concurrency: int | None = None,
+    delay: float | None = None,
+    user_agent: str | None = None,
+    ignore_robots: bool = False,
+    log_level: str = "WARNING",
+    extra: dict[str, Any] | None = None,
+) -> Settings:
+    """The project settings with this crawl's options on top (``cmdline`` priority, as Scrapy's CLI)."""
+    settings = Settings()
+    settings.setmodule("newsarchive.spiders.settings", priority="project")
+    options: dict[str, Any] = {"NEWSARCHIVE_ARCHIVE": str(archive.path), "LOG_LEVEL": log_level}
+    if max_pages:
+        options["CLOSESPIDER_PAGECOUNT"] = max_pages
+    if max_articles:
+        options["CLOSESPIDER_ITEMCOUNT"] = max_articles
+    if concurrency:
+        options["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
+    if delay is not None:
+        options["DOWNLOAD_DELAY"] = delay
+        options["AUTOTHROTTLE_START_DELAY"] = max(delay, 0.01)
+    if user_agent:
+        options["USER_AGENT"] = user_agent
+    if ignore_robots:
+        options["ROBOTSTXT_OBEY"] = False
+    options.update(extra or {})
+    settings.setdict(options, priority="cmdline")
+    return settings
+
+
+def crawl(
+    targets: Sequence[str],
+    archive: str | Path | Archive | None = None,
+    **options: Any,
+) -> CrawlSummary:
+    """Crawl ``targets`` (start URLs) into ``archive`` and return a summary.
+
+    Options are those of :func:`crawl_settings`. Scrapy's reactor cannot be restarted, so this runs once
+    per process; run more crawls in subprocesses (as the CLI and the tests do).
+    """
+    if not targets:
+        raise ConfigError("nothing to crawl: give at least one start URL")
+    start_urls = [check_start_url(url) for url in targets]
+    archive = archive if isinstance(archive, Archive) else Archive(archive, create=True)
+    settings = crawl_settings(archive, **options)
+    started = time.monotonic()
+    files_before = {p.name: p.stat().st_size for p in archive.warc_files()}
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(NewsSpider)
+    process.crawl(crawler, start_urls=start_urls)
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    if fatal := stats.get("newsarchive/fatal_error"):
+        raise ArchiveWriteError(fatal)
+    new_files = [p for p in archive.warc_files() if p.name not in files_before]
+    ignored = stats.get("downloader/exception_type_count/scrapy.exceptions.IgnoreRequest", 0)
+    failures = (
+        stats.get("downloader/exception_count", 0)
+        - ignored
+        + stats.get("spider_exceptions/count", 0)
+        + sum(v for k, v in stats.items() if k.startswith("downloader/response_status_count/5"))
+    )
+    return CrawlSummary(
+        pages=stats.get("downloader/response_count", 0),
+        articles=stats.get("newsarchive/articles", 0),
+        failures=failures,
+        warc_files=len(new_files),
+        warc_bytes=sum(p.stat().st_size for p in new_files),
+        seconds=time.monotonic() - started,
+        finish_reason=str(stats.get("finish_reason", "")),
+    )

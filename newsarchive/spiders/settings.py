@@ -1,0 +1,34 @@
+"""newsarchive's Scrapy settings (``scrapy.cfg`` points here); ``crawl()`` layers its options on top."""
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["newsarchive.spiders"]
+
+ROBOTSTXT_OBEY = True
+USER_AGENT = "newsarchive/0.1 (+https://github.com/newsarchive/newsarchive)"
+
+# Politeness: a news site is crawled every few minutes for months; be a guest it never notices.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.25
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REDIRECT_MAX_TIMES = 10
+
+EXTENSIONS = {"newsarchive.spiders.capture.WarcCapture": 0}
+ITEM_PIPELINES = {"newsarchive.spiders.pipelines.ArticleIndexPipeline": 300}
+
+# Article extraction runs on this many worker threads, off the reactor thread.
+NEWSARCHIVE_EXTRACT_WORKERS = 2
+NEWSARCHIVE_WARC_MAX_SIZE = 1_000_000_000
+NEWSARCHIVE_WARC_PREFIX = "newsarchive"
+NEWSARCHIVE_OPERATOR = ""
+
+LOG_LEVEL = "WARNING"
