@@ -143,7 +143,7 @@ class Archive:
 def exported_fields(entry: dict[str, Any]) -> dict[str, Any]:
     """An index entry as exported: every contract key (null when unknown), then the extra fields."""
     row = {key: entry.get(key) for key in CONTRACT_KEYS}
-    row.update({key: entry.get(key) for key in EXTRA_KEYS if key not in ("warc_offset", "warc_length")})
+    row.update({key: entry.get(key) for key in EXTRA_KEYS})
     return row
 
 

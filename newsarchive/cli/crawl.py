@@ -8,7 +8,8 @@ import click
 
 from newsarchive.archive.reader import Archive
 from newsarchive.cli import archive_option, cli
-from newsarchive.spiders.crawl import CrawlSummary, check_start_url, crawl
+from newsarchive.spiders.crawl import CrawlSummary, crawl
+from newsarchive.spiders.profiles import resolve_targets
 
 
 def print_summary(summary: CrawlSummary, archive: Archive) -> None:
@@ -22,8 +23,11 @@ def print_summary(summary: CrawlSummary, archive: Archive) -> None:
 
 
 @cli.command("crawl")
-@click.argument("targets", nargs=-1, required=True)
+@click.argument("targets", nargs=-1)
 @archive_option
+@click.option(
+    "--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Site profile (TOML) to crawl with."
+)
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many responses.")
 @click.option("--max-articles", type=click.IntRange(min=1), help="Stop after this many articles.")
 @click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per host.")
@@ -38,9 +42,8 @@ def print_summary(summary: CrawlSummary, archive: Archive) -> None:
 )
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def crawl_command(targets: tuple[str, ...], archive_path: Path, quiet: bool, log_level: str, **options) -> None:
-    """Crawl TARGETS (start URLs) into the archive: WARC files plus the article index."""
-    for target in targets:
-        check_start_url(target)
+    """Crawl TARGETS (site profile names or start URLs) into the archive: WARCs plus the article index."""
+    resolve_targets(list(targets), options.get("config"))  # fail on bad targets before touching the archive
     archive = Archive(archive_path, create=True)
     summary = crawl(list(targets), archive, log_level=log_level.upper(), **options)
     if not quiet:

@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from newsarchive.archive.reader import Archive
-from newsarchive.errors import ArchiveWriteError, ConfigError
+from newsarchive.errors import ArchiveWriteError
 from newsarchive.spiders.news import NewsSpider
+from newsarchive.spiders.profiles import SiteProfile, resolve_targets
 
 
 @dataclass(frozen=True)
@@ -33,16 +33,6 @@ class CrawlSummary:
     def exit_code(self) -> int:
         """0 when everything worked, 1 when some pages failed (the contract's codes)."""
         return 1 if self.failures else 0
-
-
-def check_start_url(url: str) -> str:
-    """A start URL must be absolute http(s) with a host; raise a ConfigError that says so otherwise."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(
-            f"{url!r} is not a start URL: give an absolute http:// or https:// URL (e.g. https://report.az/ru/)"
-        )
-    return url.strip()
 
 
 def crawl_settings(
@@ -82,23 +72,32 @@ def crawl_settings(
 def crawl(
     targets: Sequence[str],
     archive: str | Path | Archive | None = None,
+    *,
+    config: str | Path | None = None,
+    profile: SiteProfile | None = None,
     **options: Any,
 ) -> CrawlSummary:
-    """Crawl ``targets`` (start URLs) into ``archive`` and return a summary.
+    """Crawl ``targets`` (site profile names or start URLs) into ``archive`` and return a summary.
 
-    Options are those of :func:`crawl_settings`. Scrapy's reactor cannot be restarted, so this runs once
-    per process; run more crawls in subprocesses (as the CLI and the tests do).
+    ``config`` is a site profile file, ``profile`` a profile object (it wins); other options are those of
+    :func:`crawl_settings`. Scrapy's reactor cannot be restarted, so this runs once per process; run more
+    crawls in subprocesses (as the CLI and the tests do).
     """
-    if not targets:
-        raise ConfigError("nothing to crawl: give at least one start URL")
-    start_urls = [check_start_url(url) for url in targets]
+    resolved, start_urls = resolve_targets(list(targets), config)
+    profile = profile or resolved
     archive = archive if isinstance(archive, Archive) else Archive(archive, create=True)
     settings = crawl_settings(archive, **options)
     started = time.monotonic()
     files_before = {p.name: p.stat().st_size for p in archive.warc_files()}
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, start_urls=start_urls)
+    process.crawl(
+        crawler,
+        start_urls=start_urls,
+        hints=profile.hints if profile else None,
+        article_url_pattern=profile.article_url_pattern if profile else None,
+        allowed_hosts=profile.hosts if profile else (),
+    )
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     if fatal := stats.get("newsarchive/fatal_error"):

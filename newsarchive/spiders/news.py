@@ -32,11 +32,13 @@ class NewsSpider(scrapy.Spider):
         start_urls: Iterable[str] = (),
         hints: ExtractionHints | None = None,
         article_url_pattern: str | None = None,
+        allowed_hosts: Iterable[str] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.start_urls = list(start_urls)
-        self.allowed_domains = sorted({urlsplit(url).hostname or "" for url in self.start_urls} - {""})
+        start_hosts = {urlsplit(url).hostname or "" for url in self.start_urls} - {""}
+        self.allowed_domains = sorted(start_hosts | set(allowed_hosts))
         self.hints = hints or ExtractionHints()
         self._article_url = re.compile(article_url_pattern) if article_url_pattern else None
         self._executor: ThreadPoolExecutor | None = None
