@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,8 @@ from newsarchive.archive.reader import Archive
 from newsarchive.errors import ArchiveWriteError
 from newsarchive.spiders.news import NewsSpider
 from newsarchive.spiders.profiles import SiteProfile, resolve_targets
+
+CONTACT_ENV = "NEWSARCHIVE_CONTACT"
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,13 @@ class CrawlSummary:
         return 1 if self.failures else 0
 
 
+def user_agent_with_contact(user_agent: str, contact: str | None) -> str:
+    """The User-Agent, naming ``contact`` (a URL or e-mail where the site can reach the operator) if given."""
+    if not contact or contact in user_agent:
+        return user_agent
+    return f"{user_agent[:-1]}; {contact})" if user_agent.endswith(")") else f"{user_agent} (+{contact})"
+
+
 def crawl_settings(
     archive: Archive,
     *,
@@ -43,16 +54,31 @@ def crawl_settings(
     concurrency: int | None = None,
     delay: float | None = None,
     user_agent: str | None = None,
+    contact: str | None = None,
     ignore_robots: bool = False,
+    refresh: bool = False,
+    trailing_slash: str = "keep",
     log_level: str = "WARNING",
     extra: dict[str, Any] | None = None,
 ) -> Settings:
-    """The project settings with this crawl's options on top (``cmdline`` priority, as Scrapy's CLI)."""
+    """The project settings with this crawl's options on top (``cmdline`` priority, as Scrapy's CLI).
+
+    ``contact`` defaults to ``$NEWSARCHIVE_CONTACT``; ``max_pages`` bounds the requests that reach the
+    network (robots.txt included).
+    """
     settings = Settings()
     settings.setmodule("newsarchive.spiders.settings", priority="project")
-    options: dict[str, Any] = {"NEWSARCHIVE_ARCHIVE": str(archive.path), "LOG_LEVEL": log_level}
+    options: dict[str, Any] = {
+        "NEWSARCHIVE_ARCHIVE": str(archive.path),
+        "LOG_LEVEL": log_level,
+        "NEWSARCHIVE_REFRESH": refresh,
+        "NEWSARCHIVE_TRAILING_SLASH": trailing_slash,
+        "USER_AGENT": user_agent_with_contact(
+            user_agent or settings.get("USER_AGENT"), contact or os.environ.get(CONTACT_ENV)
+        ),
+    }
     if max_pages:
-        options["CLOSESPIDER_PAGECOUNT"] = max_pages
+        options["NEWSARCHIVE_MAX_PAGES"] = max_pages
     if max_articles:
         options["CLOSESPIDER_ITEMCOUNT"] = max_articles
     if concurrency:
@@ -60,8 +86,6 @@ def crawl_settings(
     if delay is not None:
         options["DOWNLOAD_DELAY"] = delay
         options["AUTOTHROTTLE_START_DELAY"] = max(delay, 0.01)
-    if user_agent:
-        options["USER_AGENT"] = user_agent
     if ignore_robots:
         options["ROBOTSTXT_OBEY"] = False
     options.update(extra or {})
@@ -75,28 +99,34 @@ def crawl(
     *,
     config: str | Path | None = None,
     profile: SiteProfile | None = None,
+    since: date | None = None,
+    lang: Sequence[str] = (),
+    refresh: bool = False,
     **options: Any,
 ) -> CrawlSummary:
     """Crawl ``targets`` (site profile names or start URLs) into ``archive`` and return a summary.
 
-    ``config`` is a site profile file, ``profile`` a profile object (it wins); other options are those of
-    :func:`crawl_settings`. Scrapy's reactor cannot be restarted, so this runs once per process; run more
-    crawls in subprocesses (as the CLI and the tests do).
+    ``config`` is a site profile file, ``profile`` a profile object (it wins). Incremental: articles in
+    the archive are not fetched again unless ``refresh``. ``since`` skips articles dated before it,
+    ``lang`` keeps to those language editions. Other options are those of :func:`crawl_settings`.
+    Scrapy's reactor cannot be restarted, so this runs once per process; run more crawls in subprocesses
+    (as the CLI and the tests do).
     """
     resolved, start_urls = resolve_targets(list(targets), config)
     profile = profile or resolved
     archive = archive if isinstance(archive, Archive) else Archive(archive, create=True)
-    settings = crawl_settings(archive, **options)
+    settings = crawl_settings(archive, refresh=refresh, trailing_slash=profile.trailing_slash, **options)
     started = time.monotonic()
     files_before = {p.name: p.stat().st_size for p in archive.warc_files()}
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(
         crawler,
+        profile=profile,
         start_urls=start_urls,
-        hints=profile.hints if profile else None,
-        article_url_pattern=profile.article_url_pattern if profile else None,
-        allowed_hosts=profile.hosts if profile else (),
+        since=since,
+        languages=lang,
+        refresh=refresh,
     )
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}

@@ -4,6 +4,7 @@ BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["newsarchive.spiders"]
 
 ROBOTSTXT_OBEY = True
+# Sites see who crawls and how to reach the operator: crawl() appends NEWSARCHIVE_CONTACT when set.
 USER_AGENT = "newsarchive/0.1 (+https://github.com/newsarchive/newsarchive)"
 
 # Politeness: a news site is crawled every few minutes for months; be a guest it never notices.
@@ -15,6 +16,9 @@ AUTOTHROTTLE_START_DELAY = 0.25
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+NEWSARCHIVE_RETRY_BACKOFF = 1.0
+# A robots.txt Crawl-delay above this many seconds is capped (a typo must not stall a crawl for hours).
+NEWSARCHIVE_MAX_CRAWL_DELAY = 60.0
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
@@ -22,7 +26,20 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REDIRECT_MAX_TIMES = 10
 
-EXTENSIONS = {"newsarchive.spiders.capture.WarcCapture": 0}
+EXTENSIONS = {
+    "newsarchive.spiders.capture.WarcCapture": 0,
+    "newsarchive.spiders.politeness.RobotsCrawlDelay": 10,
+    # AutoThrottle that respects robots.txt Crawl-delay replaces Scrapy's own.
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "newsarchive.spiders.politeness.PoliteThrottle": 0,
+}
+DOWNLOADER_MIDDLEWARES = {
+    # After robots.txt (100): a request robots.txt forbids is not counted against --max-pages.
+    "newsarchive.spiders.politeness.PageBudget": 120,
+    "newsarchive.spiders.conditional.ConditionalRequests": 130,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newsarchive.spiders.politeness.BackoffRetry": 550,
+}
 ITEM_PIPELINES = {"newsarchive.spiders.pipelines.ArticleIndexPipeline": 300}
 
 # Article extraction runs on this many worker threads, off the reactor thread.
