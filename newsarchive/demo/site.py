@@ -325,11 +325,42 @@ def _page_number(query: dict[str, list[str]]) -> int | None:
     return int(value) if value.isdigit() and int(value) >= 1 else None
 
 
+ARTICLE_LINK_PLACES = frozenset({"home", "listings", "related", "most_read"})
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    """Optional changes to the site (data file key ``"options"``) that tests use to shape discovery.
+
+    ``robots``: extra lines for robots.txt (``Crawl-delay: 0.5``, ``Disallow: /en/``); ``sitemaps`` and
+    ``feeds``: whether the sitemap index and the RSS feeds exist; ``feed_size``: newest items per feed
+    (all when None); ``article_links``: where article titles are links (home, listings, related, most_read).
+    """
+
+    robots: tuple[str, ...] = ()
+    sitemaps: bool = True
+    feeds: bool = True
+    feed_size: int | None = None
+    article_links: frozenset[str] = ARTICLE_LINK_PLACES
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SiteOptions:
+        """Options from the data file's ``"options"`` object (absent keys keep the full site)."""
+        return cls(
+            robots=tuple(data.get("robots", ())),
+            sitemaps=bool(data.get("sitemaps", True)),
+            feeds=bool(data.get("feeds", True)),
+            feed_size=data.get("feed_size"),
+            article_links=frozenset(data.get("article_links", ARTICLE_LINK_PLACES)),
+        )
+
+
 class NewsSite:
     """The whole site: answers a request target with a rendered :class:`Response`."""
 
-    def __init__(self, site_name: str, articles: list[Article]) -> None:
+    def __init__(self, site_name: str, articles: list[Article], options: SiteOptions | None = None) -> None:
         self.site_name = site_name
+        self.options = options or SiteOptions()
         # Newest first everywhere; ties keep data-file order (sort is stable).
         self.articles = sorted(articles, key=lambda a: a.published, reverse=True)
         self._by_path = {a.path: a for a in self.articles}
@@ -347,7 +378,11 @@ class NewsSite:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> NewsSite:
         """Build the site from the parsed data file."""
-        return cls(data.get("site_name", "Report.az"), [Article.from_dict(a) for a in data["articles"]])
+        return cls(
+            data.get("site_name", "Report.az"),
+            [Article.from_dict(a) for a in data["articles"]],
+            SiteOptions.from_dict(data.get("options", {})),
+        )
 
     @classmethod
     def from_file(cls, path: str | Path) -> NewsSite:
@@ -382,11 +417,11 @@ class NewsSite:
             return self._article_page(article, base)
         if path == "/robots.txt":
             return Response(200, TEXT_TYPE, self._robots(base).encode(), {})
-        if path == "/sitemap.xml":
-            return Response(200, XML_TYPE, self._sitemap_index(base).encode(), {})
-        if match := _MONTH_SITEMAP.fullmatch(path):
+        if path == "/sitemap.xml" and self.options.sitemaps:
+            return self._document_with_validators(XML_TYPE, self._sitemap_index(base))
+        if (match := _MONTH_SITEMAP.fullmatch(path)) and self.options.sitemaps:
             body = self._month_sitemap(match[1], base)
-            return None if body is None else Response(200, XML_TYPE, body.encode(), {})
+            return None if body is None else self._document_with_validators(XML_TYPE, body)
         if match := _MEDIA.fullmatch(path):
             return Response(200, GIF_TYPE, _PIXEL_GIF, {}) if match[1] in self._by_slug else None
         if not path.endswith("/"):
@@ -401,8 +436,8 @@ class NewsSite:
         match segments:
             case []:
                 return self._html(self._home(lang, base))
-            case ["rss"]:
-                return Response(200, RSS_TYPE, self._rss(lang, base).encode(), {})
+            case ["rss"] if self.options.feeds:
+                return self._document_with_validators(RSS_TYPE, self._rss(lang, base))
             case ["search"]:
                 return self._html(self._search(lang, query, base))
             case ["news-feed"]:
@@ -413,6 +448,13 @@ class NewsSite:
                 return self._listing(lang, slug, self._categories[lang][slug], items, query, base)
         return None
 
+    def _document_with_validators(self, content_type: str, document: str) -> Response:
+        """Feeds and sitemaps carry an ETag and a Last-Modified (the newest article), as CMSs send them."""
+        headers = {"ETag": '"' + hashlib.sha1(document.encode()).hexdigest()[:20] + '"'}
+        if self.articles:
+            headers["Last-Modified"] = http_date(self.articles[0].published)
+        return Response(200, content_type, document.encode(), headers)
+
     @staticmethod
     def _html(document: str, headers: dict[str, str] | None = None, status: int = 200) -> Response:
         return Response(status, HTML_TYPE, document.encode(), headers or {})
@@ -422,7 +464,8 @@ class NewsSite:
     def _robots(self, base: str) -> str:
         lines = ["User-agent: *"]
         lines += [f"Disallow: {section_path(lang, 'search')}" for lang in LANGUAGES]
-        lines += ["", f"Sitemap: {base}/sitemap.xml", ""]
+        lines += self.options.robots
+        lines += ["", f"Sitemap: {base}/sitemap.xml", ""] if self.options.sitemaps else [""]
         return "\n".join(lines)
 
     def _months(self) -> dict[str, list[Article]]:
@@ -454,7 +497,7 @@ class NewsSite:
         return f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{_SITEMAP_NS}">\n{entries}</urlset>\n'
 
     def _rss(self, lang: str, base: str) -> str:
-        articles = self._by_lang[lang]
+        articles = self._by_lang[lang][: self.options.feed_size]
         items = "".join(
             "    <item>\n"
             f"      <title>{_xml(a.title)}</title>\n"
@@ -519,11 +562,16 @@ class NewsSite:
     ) -> str:
         """Meta tags shared by every page (canonical, description, Open Graph, RSS)."""
         rss_url = section_path(lang, "rss")
+        feed_link = (
+            f'<link rel="alternate" type="application/rss+xml" title="{escape(self.site_name)}" '
+            f'href="{escape(rss_url)}">\n'
+            if self.options.feeds
+            else ""
+        )
         return (
             f'<meta name="description" content="{escape(description)}">\n'
             f'<link rel="canonical" href="{escape(canonical)}">\n'
-            f'<link rel="alternate" type="application/rss+xml" title="{escape(self.site_name)}" '
-            f'href="{escape(rss_url)}">\n'
+            f"{feed_link}"
             f'<meta property="og:site_name" content="{escape(self.site_name)}">\n'
             f'<meta property="og:type" content="{og_type}">\n'
             f'<meta property="og:title" content="{escape(title)}">\n'
@@ -579,9 +627,9 @@ class NewsSite:
         # "Most read" has no real statistics behind it: a fixed pseudo-random pick
         # (by slug hash) keeps it deterministic and different from "latest".
         picks = sorted(self._by_lang[lang], key=lambda a: hashlib.sha1(a.slug.encode()).hexdigest())
+        linked = "most_read" in self.options.article_links
         items = "".join(
-            f'<li><a href="{escape(a.path)}">{escape(a.title)}</a>'
-            f'<span class="news-date">{format_date(a.published, lang)}</span></li>'
+            f'<li>{self._title(a, linked)}<span class="news-date">{format_date(a.published, lang)}</span></li>'
             for a in picks[:MOST_READ_SIZE]
         )
         return (
@@ -701,22 +749,28 @@ class NewsSite:
         others = [a for a in self._by_lang[article.lang] if a is not article][:RELATED_SIZE]
         return (
             f'<section class="related-news">\n<h2>{escape(_UI[article.lang].related)}</h2>\n'
-            f"<ul>\n{''.join(self._news_item(a) for a in others)}</ul>\n</section>\n"
+            f"<ul>\n{''.join(self._news_item(a, 'related') for a in others)}</ul>\n</section>\n"
         )
 
-    @staticmethod
-    def _news_item(article: Article) -> str:
-        """One entry of a list of articles: title link, date and time."""
+    def _title(self, article: Article, linked: bool, css: str = "") -> str:
+        """An article's title in a list: a link, or plain text where the options hide article links."""
+        css_class = f' class="{css}"' if css else ""
+        if linked:
+            return f'<a{css_class} href="{escape(article.path)}">{escape(article.title)}</a>'
+        return f"<span{css_class}>{escape(article.title)}</span>"
+
+    def _news_item(self, article: Article, place: str | None = None) -> str:
+        """One entry of a list of articles: title (a link unless ``place`` hides them), date and time."""
+        linked = place is None or place in self.options.article_links
         return (
-            f'<li class="news-item"><a class="news-item-title" href="{escape(article.path)}">'
-            f"{escape(article.title)}</a>"
+            f'<li class="news-item">{self._title(article, linked, "news-item-title")}'
             f'<span class="news-item-date">{format_date(article.published, article.lang)}</span> '
             f'<span class="news-item-time">{format_time(article.published)}</span></li>\n'
         )
 
     def _home(self, lang: str, base: str) -> str:
         ui = _UI[lang]
-        items = "".join(self._news_item(a) for a in self._by_lang[lang][:HOME_SIZE])
+        items = "".join(self._news_item(a, "home") for a in self._by_lang[lang][:HOME_SIZE])
         main = (
             f'<section class="latest-news">\n<h1>{escape(ui.tagline)}</h1>\n'
             f'<ul class="news-list">\n{items}</ul>\n'
@@ -752,7 +806,7 @@ class NewsSite:
             links.append(f'<a rel="next" class="pagination-next" href="?page={page + 1}">{escape(ui.next_page)}</a>')
         main = (
             f'<section class="news-listing">\n<h1>{escape(heading)}</h1>\n<ul class="news-list">\n'
-            f"{''.join(self._news_item(a) for a in shown)}</ul>\n"
+            f"{''.join(self._news_item(a, 'listings') for a in shown)}</ul>\n"
             f'<nav class="pagination">{"".join(links)}</nav>\n</section>\n'
         )
         canonical = base + path + (f"?page={page}" if page > 1 else "")

@@ -48,8 +48,9 @@ class ValidatorStore:
 
     def update(self, url: str, **values: str | None) -> None:
         """Record validators (or a sitemap ``lastmod``) for ``url``; None values are left out."""
-        entry = self.entries.setdefault(url, {})
-        entry.update({key: value for key, value in values.items() if value})
+        known = {key: value for key, value in values.items() if value}
+        if known:
+            self.entries.setdefault(url, {}).update(known)
 
     def save(self) -> None:
         """Write the store atomically."""

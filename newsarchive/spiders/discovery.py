@@ -206,7 +206,9 @@ def html_discovery(tree: html.HtmlElement, url: str, listing: ListingHints, tz: 
 
 def _hrefs(tree: html.HtmlElement) -> Iterable[str | None]:
     for anchor in tree.iter("a"):
-        yield anchor.get("href")
+        # Pagination is walked (or not) by the listing rules, never followed as a plain link.
+        if not {"next", "prev"} & set((anchor.get("rel") or "").lower().split()):
+            yield anchor.get("href")
     for element in tree.iter("link"):
         if element.get("hreflang"):
             yield element.get("href")

@@ -115,8 +115,8 @@ class PageBudget:
 class BackoffRetry(RetryMiddleware):
     """Scrapy's retries, plus exponential backoff per host: each retry doubles the host's slot delay.
 
-    Starting at ``NEWSARCHIVE_RETRY_BACKOFF`` seconds, capped at ``AUTOTHROTTLE_MAX_DELAY``; AutoThrottle
-    brings the delay back down as the host answers well again.
+    Starting at ``NEWSARCHIVE_RETRY_BACKOFF`` seconds, capped at ``NEWSARCHIVE_RETRY_BACKOFF_MAX``;
+    AutoThrottle brings the delay back down as the host answers well again.
     """
 
     def _retry(self, request: Request, reason: str | Exception | type[Exception]) -> Request | None:
@@ -127,5 +127,5 @@ class BackoffRetry(RetryMiddleware):
             if slot is not None:
                 settings = self.crawler.settings
                 base = settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF", 1.0)
-                slot.delay = min(max(slot.delay * 2, base), settings.getfloat("AUTOTHROTTLE_MAX_DELAY", 60.0))
+                slot.delay = min(max(slot.delay * 2, base), settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF_MAX", 8.0))
         return retry

@@ -16,7 +16,9 @@ AUTOTHROTTLE_START_DELAY = 0.25
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+# Each retry doubles the host's delay, from 1 s up to 8 s (a dead host must not stall cron for hours).
 NEWSARCHIVE_RETRY_BACKOFF = 1.0
+NEWSARCHIVE_RETRY_BACKOFF_MAX = 8.0
 # A robots.txt Crawl-delay above this many seconds is capped (a typo must not stall a crawl for hours).
 NEWSARCHIVE_MAX_CRAWL_DELAY = 60.0
 DOWNLOAD_TIMEOUT = 30
