@@ -123,14 +123,18 @@ def _read_url_line(process: subprocess.Popen[str]) -> str:
 
 
 @contextmanager
-def run_site(log_path: Path, data_path: Path = SITE_DATA) -> Iterator[RunningSite]:
-    """Run ``python -m newsarchive.demo.server`` as a subprocess for the duration."""
+def run_site(log_path: Path, data_path: Path = SITE_DATA, port: int = 0) -> Iterator[RunningSite]:
+    """Run ``python -m newsarchive.demo.server`` as a subprocess for the duration.
+
+    ``port=0`` picks a free port; a test that changes the site between two crawls serves the new data
+    on the port the first server had, so the URLs stay the same.
+    """
     env = dict(os.environ)
     # Importable from the checkout even when the package is not installed.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     command = [
         sys.executable, "-m", "newsarchive.demo.server",
-        "--data", str(data_path), "--request-log", str(log_path),
+        "--data", str(data_path), "--request-log", str(log_path), "--port", str(port),
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT, env=env)
     try:

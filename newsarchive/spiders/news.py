@@ -115,15 +115,13 @@ class NewsSpider(scrapy.Spider):
 
     def _start_points(self) -> Iterator[tuple[str, str]]:
         profile = self.profile
-        for edition in profile.editions:
-            if self.languages and edition.language not in self.languages:
-                continue
-            for url in edition.feeds:
-                yield profile.absolute(url), FEED
-            for url in edition.news_sitemaps:
-                yield profile.absolute(url), NEWS_SITEMAP
-            for url in (*edition.home, *edition.listings):
-                yield profile.absolute(url), LISTING
+        editions = [e for e in profile.editions if not self.languages or e.language in self.languages]
+        # In discovery order: feeds and news sitemaps, then listings, then sitemaps.
+        for edition in editions:
+            yield from ((profile.absolute(url), FEED) for url in edition.feeds)
+            yield from ((profile.absolute(url), NEWS_SITEMAP) for url in edition.news_sitemaps)
+        for edition in editions:
+            yield from ((profile.absolute(url), LISTING) for url in (*edition.home, *edition.listings))
         for url in profile.sitemaps:
             yield profile.absolute(url), SITEMAP
         for url in (*profile.start_urls, *self.start_urls):
