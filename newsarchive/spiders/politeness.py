@@ -1,6 +1,7 @@
 """Politeness beyond Scrapy's defaults: robots.txt ``Crawl-delay``, a floor under AutoThrottle, a page budget.
 
-Scrapy's robots.txt middleware obeys ``Disallow`` but not ``Crawl-delay``. :class:`RobotsCrawlDelay`
+Scrapy's robots.txt middleware obeys ``Disallow`` (:class:`RobotsTxt` fixes it for concurrent first
+requests) but not ``Crawl-delay``. :class:`RobotsCrawlDelay`
 listens to ``robots_parsed`` (sent before the first request to a host is let through) and makes the
 site's delay the minimum delay of that host's download slot, without random jitter below it;
 :class:`PoliteThrottle` is AutoThrottle that never goes under that minimum. :class:`PageBudget` lets at
@@ -18,15 +19,36 @@ from scrapy import signals
 from scrapy.core.downloader import Slot
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import Request, Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
 CRAWL_DELAY_KEY = "newsarchive_crawl_delay"
+
+
+class RobotsTxt(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, fixed for requests that wait while robots.txt is downloading.
+
+    Since scrapy/scrapy#6802 (Scrapy 2.13) those waiters await one Deferred through ``asFuture``, which
+    hands its result to the first waiter only: the others get None, which means "no robots.txt", and go
+    out unchecked. Once the wait is over the parsed robots.txt is in ``_parsers``: take it from there.
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        """The host's parsed robots.txt (None only when it could not be fetched)."""
+        parser = await super().robot_parser(request)
+        if parser is None:
+            stored = self._parsers.get(urlparse_cached(request).netloc)
+            if stored is not None and not isinstance(stored, Deferred):
+                return stored
+        return parser
 
 
 class RobotsCrawlDelay:

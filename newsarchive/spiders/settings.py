@@ -36,6 +36,8 @@ EXTENSIONS = {
     "newsarchive.spiders.politeness.PoliteThrottle": 0,
 }
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newsarchive.spiders.politeness.RobotsTxt": 100,
     # After robots.txt (100): a request robots.txt forbids is not counted against --max-pages.
     "newsarchive.spiders.politeness.PageBudget": 120,
     "newsarchive.spiders.conditional.ConditionalRequests": 130,

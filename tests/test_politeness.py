@@ -1,0 +1,83 @@
+"""Politeness, from the server's side: robots.txt Disallow and Crawl-delay, --concurrency, --max-pages, User-Agent.
+
+The site's robots.txt forbids /en/ and asks for a Crawl-delay. One crawl obeys it (bounded by --max-pages);
+one ignores it (--ignore-robots) with --concurrency 2.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from discovery_sites import report_az_profile_on, requested_paths, write_site
+from fixture_site import run_site
+from helpers import run_cli
+
+CRAWL_DELAY = 0.4
+MAX_PAGES = 6
+CONTACT = "https://example.org/newsarchive-contact"
+
+
+def crawl_and_log(site, profile: Path, archive: Path, *extra: str) -> list[dict[str, Any]]:
+    result = run_cli("crawl", "--config", str(profile), "--archive", str(archive), "--delay", "0", *extra)
+    assert result.returncode == 0, result.stderr
+    fetched = int(re.search(r"Fetched (\d+) pages", result.stderr)[1])
+    return site.requests(at_least=fetched)
+
+
+def max_in_flight(requests: list[dict[str, Any]]) -> int:
+    """The most requests the server was handling at once (from the log's started/ended times)."""
+    events = sorted([(r["started"], 1) for r in requests] + [(r["ended"], -1) for r in requests])
+    busy = peak = 0
+    for _, change in events:
+        busy += change
+        peak = max(peak, busy)
+    return peak
+
+
+@pytest.fixture(scope="module")
+def crawls(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
+    base = tmp_path_factory.mktemp("politeness")
+    data = write_site(base / "site.json", robots=[f"Crawl-delay: {CRAWL_DELAY}", "Disallow: /en/"])
+    with run_site(base / "obeyed.jsonl", data) as site:
+        profile = report_az_profile_on(site.url, base / "report.az.toml")
+        obeyed = crawl_and_log(site, profile, base / "obeyed", "--max-pages", str(MAX_PAGES), "--contact", CONTACT)
+    with run_site(base / "ignored.jsonl", data) as site:
+        profile = report_az_profile_on(site.url, base / "report.az.toml")
+        ignored = crawl_and_log(site, profile, base / "ignored", "--ignore-robots", "--concurrency", "2")
+    return SimpleNamespace(obeyed=obeyed, ignored=ignored)
+
+
+def test_robots_txt_disallow_is_obeyed(crawls):
+    assert not [path for path in requested_paths(crawls.obeyed) if path.startswith("/en/")]
+
+
+def test_robots_txt_crawl_delay_spaces_requests(crawls):
+    starts = sorted(entry["started"] for entry in crawls.obeyed)
+    gaps = [later - earlier for earlier, later in pairwise(starts)]
+    assert len(gaps) >= 3
+    # robots.txt itself is fetched before the delay is known; every request after it waits.
+    assert min(gaps[1:]) >= CRAWL_DELAY - 0.02, gaps
+
+
+def test_max_pages_bounds_the_requests_that_reach_the_server(crawls):
+    assert len(crawls.obeyed) == MAX_PAGES
+
+
+def test_user_agent_names_the_contact(crawls):
+    agents = {entry["headers"].get("User-Agent") for entry in crawls.obeyed}
+    assert len(agents) == 1
+    assert CONTACT in agents.pop()
+
+
+def test_ignore_robots_fetches_disallowed_pages(crawls):
+    assert [path for path in requested_paths(crawls.ignored) if path.startswith("/en/")]
+
+
+def test_requests_in_flight_never_exceed_concurrency(crawls):
+    assert len(crawls.ignored) > 20
+    assert max_in_flight(crawls.ignored) <= 2
