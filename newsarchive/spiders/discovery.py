@@ -274,6 +274,6 @@ def _unique(links: list[Link]) -> list[Link]:
     return list(seen.values())
 
 
-def is_older(moment: datetime | None, since: date | None) -> bool:
-    """Whether a known date lies before ``since`` (an unknown date never does)."""
-    return bool(moment and since and moment.date() < since)
+def is_older(moment: datetime | None, since: date | None, tz: tzinfo | None = None) -> bool:
+    """Whether a known date lies before the day ``since`` in the site's time zone (an unknown one never does)."""
+    return bool(moment and since and moment.astimezone(tz or UTC).date() < since)

@@ -14,7 +14,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +23,7 @@ import scrapy
 from scrapy.http import Response
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 
+from newsarchive.extract.dates import zone
 from newsarchive.spiders.capture import LOCATION_META
 from newsarchive.spiders.conditional import CONDITIONAL_META, ValidatorStore
 from newsarchive.spiders.discovery import (
@@ -71,6 +72,9 @@ class NewsSpider(scrapy.Spider):
         self.refresh = refresh
         self._article_url = re.compile(profile.article_url_pattern) if profile.article_url_pattern else None
         self._never = [re.compile(pattern) for pattern in profile.never_fetch]
+        self._tz = zone(profile.hints.timezone)
+        # Dates a feed, sitemap or listing gave, for the same URL met later as an undated link.
+        self._dates: dict[str, datetime] = {}
         self._executor: ThreadPoolExecutor | None = None
         self.seen: SeenSet | None = None
         self.validators: ValidatorStore | None = None
@@ -150,8 +154,10 @@ class NewsSpider(scrapy.Spider):
             return None
         kind = self._kind_of(Link(url, link.date, link.kind, link.listed))
         stats = self.crawler.stats
+        if link.date is not None:
+            self._dates.setdefault(url, link.date)
         if kind in (ARTICLE, PAGE):
-            if is_older(link.date, self.since):
+            if self._older(self._dates.get(url)):
                 stats.inc_value("newsarchive/skipped_older")
                 return None
             if not self.refresh and self._archived(url):
@@ -160,7 +166,7 @@ class NewsSpider(scrapy.Spider):
             if kind == PAGE and not self.profile.follow_links:
                 return None
         elif kind == SITEMAP and link.date is not None:
-            if is_older(link.date, self.since):
+            if self._older(link.date):
                 return None
             # A child sitemap whose lastmod has not moved since we read it holds nothing new.
             if not self.refresh and self._stored(url).get("lastmod") == link.date.isoformat():
@@ -234,13 +240,16 @@ class NewsSpider(scrapy.Spider):
         ]
         if not items:
             return True
-        if self.since and all(is_older(link.date, self.since) for link in items):
+        if self.since and all(self._older(link.date) for link in items):
             self.crawler.stats.inc_value("newsarchive/pagination_stopped_older")
             return False
         if not self.refresh and any(self._archived(link.url) for link in items):
             self.crawler.stats.inc_value("newsarchive/pagination_stopped_archived")
             return False
         return True
+
+    def _older(self, moment: datetime | None) -> bool:
+        return is_older(moment, self.since, self._tz)
 
     def _archived(self, url: str) -> bool:
         return self.seen is not None and self._normalize(url) in self.seen
