@@ -8,6 +8,7 @@ Request counts come from the server's request log.
 from __future__ import annotations
 
 import inspect
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -23,6 +24,7 @@ from newsarchive.archive.articles import read_index
 from newsarchive.archive.reader import Archive
 from newsarchive.spiders import capture
 from newsarchive.spiders.profiles import load_profile
+from newsarchive.spiders.seen import CACHE_NAME, load_seen
 
 
 def changed_site(articles: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str], list[str]]:
@@ -162,3 +164,29 @@ def test_refresh_turns_byte_identical_articles_into_revisit_records(runs):
     records = list(iter_records(runs.archive))[runs.records_before_refresh :]
     revisited = {r.rec_headers.get_header("WARC-Target-URI") for _, r in records if r.rec_type == "revisit"}
     assert unchanged_bytes <= revisited
+
+
+def write_index_lines(path: Path, urls: list[str]) -> None:
+    with open(path, "a", encoding="utf-8") as index:
+        for url in urls:
+            index.write(json.dumps({"url": url, "title": "t", "text": 'x \\ " y'}, ensure_ascii=False) + "\n")
+
+
+def test_seen_set_knows_archived_urls_in_any_spelling_and_follows_the_index(tmp_path: Path):
+    first = tmp_path / "articles-20250101000000-1.jsonl"
+    write_index_lines(first, ["https://report.az/ru/a/1/", 'https://report.az/ru/"quoted"/2/'])
+    seen = load_seen(tmp_path, "add")
+    assert "HTTPS://REPORT.AZ:443/ru/a/1?utm_source=x#top" in seen
+    assert 'https://report.az/ru/"quoted"/2/' in seen
+    assert "https://report.az/ru/a/3/" not in seen
+    assert (tmp_path / CACHE_NAME).exists()
+    # A later crawl's index file, and a line appended to the first: read from where the cache stopped.
+    write_index_lines(tmp_path / "articles-20250102000000-2.jsonl", ["https://report.az/ru/a/3/"])
+    write_index_lines(first, ["https://report.az/ru/a/4/"])
+    seen = load_seen(tmp_path, "add")
+    assert "https://report.az/ru/a/3/" in seen and "https://report.az/ru/a/4/" in seen
+    assert len(seen) == 4
+    # An index file that shrank (rewritten by a reindex) invalidates the cache: rebuilt from scratch.
+    first.write_text("", encoding="utf-8")
+    seen = load_seen(tmp_path, "add")
+    assert len(seen) == 1 and "https://report.az/ru/a/3/" in seen

@@ -128,23 +128,40 @@ def read_index(directory: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
                     continue
 
 
+def leading_url(raw: bytes) -> str | None:
+    """The ``url`` of one index line (bytes), decoding only that string: lines start with ``{"url": "``.
+
+    A line in another shape (hand-edited) is parsed whole; a line that is not JSON gives None.
+    """
+    if raw.startswith(b'{"url": "'):
+        plain = raw[9 : raw.find(b'"', 9)]
+        if b"\\" not in plain:
+            return plain.decode("utf-8", errors="replace")
+        return json.decoder.scanstring(raw.decode("utf-8", errors="replace"), 9)[0]  # type: ignore[attr-defined]
+    try:
+        url = json.loads(raw).get("url")
+    except (ValueError, AttributeError):
+        return None
+    return url if isinstance(url, str) else None
+
+
 def url_positions(directory: str | os.PathLike[str], key: Callable[[str], int]) -> tuple[list[Path], dict[int, int]]:
     """Where the latest index line of each article URL is: ``key(url)`` -> file number << 40 | offset.
 
     Files are read in name order (a crawl's file is named by its start time), so a later line wins.
-    Only each line's leading ``url`` string is decoded. Returns the files and the positions.
+    Only each line's leading ``url`` string is decoded (:func:`leading_url`). Returns the files and the
+    positions.
     """
     files = sorted(Path(directory).glob(INDEX_GLOB))
     positions: dict[int, int] = {}
-    scan = json.decoder.scanstring  # type: ignore[attr-defined]
     for number, path in enumerate(files):
         with open(path, "rb") as lines:
             offset = 0
             for raw in lines:
                 if not raw.endswith(b"\n"):
                     break
-                if raw.startswith(b'{"url": "'):
-                    positions[key(scan(raw.decode("utf-8", errors="replace"), 9)[0])] = number << 40 | offset
+                if (url := leading_url(raw)) is not None:
+                    positions[key(url)] = number << 40 | offset
                 offset += len(raw)
     return files, positions
 

@@ -10,16 +10,18 @@ by-product of the article index, which is itself rebuildable from the WARCs: del
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import os
 import re
 import struct
 from array import array
 from bisect import bisect_left
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from newsarchive.archive.articles import INDEX_GLOB
+from newsarchive.archive.articles import INDEX_GLOB, leading_url
 
 CACHE_NAME = "seen-urls.bin"
 _MAGIC = b"NASEEN1\n"
@@ -32,6 +34,8 @@ def normalize_url(url: str, trailing_slash: str = "keep") -> str:
     """The form two URLs of one page share: lower-case scheme and host, no default port, no fragment, no
     tracking parameters (``utm_*``, ``fbclid``...), and the path's trailing slash per the site's policy
     (``keep``, ``add`` to a last segment without a dot, or ``strip``)."""
+    if _is_normal(url, trailing_slash):
+        return url
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
@@ -54,19 +58,36 @@ def normalize_url(url: str, trailing_slash: str = "keep") -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+# Most URLs (those the crawler requested, so those in the index) are normal already: a lower-case
+# http(s) URL with a path and no query, fragment or default port. Recognising them skips the parse.
+_PLAIN = re.compile(r"https?://[a-z0-9.-]+(?::\d+)?/[^?#\s]*")
+
+
+def _is_normal(url: str, trailing_slash: str) -> bool:
+    if not _PLAIN.fullmatch(url):
+        return False
+    authority = url.split("/", 3)[2]
+    if authority.endswith((":80", ":443")):
+        return False
+    if trailing_slash == "add":
+        return url.endswith("/") or "." in url.rsplit("/", 1)[-1]
+    if trailing_slash == "strip":
+        return not url.endswith("/") or url.count("/") == 3
+    return True
+
+
 def url_key(normalized_url: str) -> int:
     """A 64-bit key of a normalised URL (blake2b): collisions are one in 10^19 per pair."""
     return int.from_bytes(hashlib.blake2b(normalized_url.encode("utf-8"), digest_size=8).digest(), "big")
 
 
-def index_urls(path: Path, start: int = 0) -> tuple[list[str], int]:
-    """The ``url`` of every complete line of an article index file from byte ``start``, and where it stopped.
+def index_keys(path: Path, key: Callable[[str], int], start: int = 0) -> tuple[array, int]:
+    """``key(url)`` of every complete line of an article index file from byte ``start``, and where it stopped.
 
-    An index line starts with ``{"url": "...``, so only that string is decoded, not the whole line (the
-    article text makes lines kilobytes long): a rebuild is bound by reading the file, not by JSON.
+    Only each line's URL is decoded (the article text makes lines kilobytes long): a rebuild is bound by
+    reading the file, not by JSON.
     """
-    urls: list[str] = []
-    scan = json.decoder.scanstring  # type: ignore[attr-defined]
+    keys = array("Q")
     with open(path, "rb") as lines:
         lines.seek(start)
         offset = start
@@ -74,17 +95,9 @@ def index_urls(path: Path, start: int = 0) -> tuple[list[str], int]:
             if not raw.endswith(b"\n"):
                 break  # being written: the next start-up reads it
             offset += len(raw)
-            line = raw.decode("utf-8", errors="replace")
-            if line.startswith('{"url": "'):
-                urls.append(scan(line, 9)[0])
-            else:
-                try:
-                    url = json.loads(line).get("url")
-                except (ValueError, AttributeError):
-                    continue
-                if isinstance(url, str):
-                    urls.append(url)
-    return urls, offset
+            if (url := leading_url(raw)) is not None:
+                keys.append(key(url))
+    return keys, offset
 
 
 class SeenSet:
@@ -124,14 +137,17 @@ def load_seen(indexes_dir: str | os.PathLike[str], trailing_slash: str = "keep")
     keys, offsets = _read_cache(cache, trailing_slash)
     if keys is None or any(name not in files or files[name] < size for name, size in offsets.items()):
         keys, offsets = array("Q"), {}
-    fresh: list[int] = []
+    fresh = array("Q")
     for name, size in sorted(files.items()):
         start = offsets.get(name, 0)
         if size > start:
-            urls, offsets[name] = index_urls(directory / name, start)
-            fresh.extend(url_key(normalize_url(url, trailing_slash)) for url in urls)
+            found, offsets[name] = index_keys(
+                directory / name, lambda url: url_key(normalize_url(url, trailing_slash)), start
+            )
+            fresh.extend(found)
     if fresh or not cache.exists():
-        keys = array("Q", sorted(set(keys).union(fresh)) if fresh else keys)
+        # A merge of two sorted runs: memory stays near the size of the arrays themselves.
+        keys = array("Q", heapq.merge(keys, sorted(fresh)))
         _write_cache(cache, keys, offsets, trailing_slash)
     return SeenSet(keys, trailing_slash)
 
