@@ -23,6 +23,7 @@ from helpers import iter_records, run_cli
 from newsarchive.archive.articles import read_index
 from newsarchive.archive.reader import Archive
 from newsarchive.spiders import capture
+from newsarchive.spiders.conditional import ValidatorStore, validators_from_records
 from newsarchive.spiders.profiles import load_profile
 from newsarchive.spiders.seen import CACHE_NAME, load_seen
 
@@ -190,3 +191,13 @@ def test_seen_set_knows_archived_urls_in_any_spelling_and_follows_the_index(tmp_
     first.write_text("", encoding="utf-8")
     seen = load_seen(tmp_path, "add")
     assert len(seen) == 1 and "https://report.az/ru/a/3/" in seen
+
+
+def test_validators_store_can_be_rebuilt_from_the_warcs(runs):
+    store = ValidatorStore.load(runs.archive / "indexes")
+    with_etags = {url: entry for url, entry in store.entries.items() if entry.get("etag")}
+    assert {runs.url + "/ru/rss/", runs.url + "/sitemap.xml"} <= set(with_etags)
+    rebuilt = validators_from_records((record for _, record in iter_records(runs.archive)), set(with_etags))
+    assert {url: entry["etag"] for url, entry in rebuilt.items()} == {
+        url: entry["etag"] for url, entry in with_etags.items()
+    }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from importlib.resources import as_file, files
 from pathlib import Path
 
@@ -17,7 +16,7 @@ DEMO_ARCHIVE = "newsarchive-demo"
 def demo(archive: str | Path = DEMO_ARCHIVE) -> CrawlSummary:
     """Crawl the bundled Report.az-style site (served on a free loopback port) into ``archive``."""
     target = Archive(archive, create=True)
-    # The sample site is laid out like report.az, so the bundled profile reads it, on the loopback host.
-    profile = replace(bundled_profiles()["report.az"], hosts=("127.0.0.1",))
     with as_file(files("newsarchive.demo") / "site-data.json") as data, start_server(data) as server:
-        return crawl([server.url + "/"], target, profile=profile, delay=0)
+        # The sample site is laid out like report.az: the bundled profile reads it, moved to its address.
+        profile = bundled_profiles()["report.az"].rebased(server.url)
+        return crawl([], target, profile=profile, delay=0)

@@ -16,7 +16,7 @@ from scrapy.settings import Settings
 from newsarchive.archive.reader import Archive
 from newsarchive.errors import ArchiveWriteError
 from newsarchive.spiders.news import NewsSpider
-from newsarchive.spiders.profiles import SiteProfile, resolve_targets
+from newsarchive.spiders.profiles import SiteProfile, check_start_url, resolve_targets
 
 CONTACT_ENV = "NEWSARCHIVE_CONTACT"
 
@@ -112,8 +112,10 @@ def crawl(
     Scrapy's reactor cannot be restarted, so this runs once per process; run more crawls in subprocesses
     (as the CLI and the tests do).
     """
-    resolved, start_urls = resolve_targets(list(targets), config)
-    profile = profile or resolved
+    if profile is None:
+        profile, start_urls = resolve_targets(list(targets), config)
+    else:
+        start_urls = [check_start_url(target) for target in targets]
     archive = archive if isinstance(archive, Archive) else Archive(archive, create=True)
     settings = crawl_settings(archive, refresh=refresh, trailing_slash=profile.trailing_slash, **options)
     started = time.monotonic()

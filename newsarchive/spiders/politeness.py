@@ -62,7 +62,7 @@ class RobotsCrawlDelay:
     def from_crawler(cls, crawler: Crawler) -> RobotsCrawlDelay:
         """Enabled with ``ROBOTSTXT_OBEY``."""
         if not crawler.settings.getbool("ROBOTSTXT_OBEY"):
-            raise NotConfigured("ROBOTSTXT_OBEY is off")
+            raise NotConfigured  # bare: --ignore-robots is a choice, not a warning
         extension = cls(crawler)
         crawler.signals.connect(extension.robots_parsed, signal=signals.robots_parsed)
         return extension
@@ -121,7 +121,7 @@ class PageBudget:
         """Enabled by ``NEWSARCHIVE_MAX_PAGES``."""
         budget = crawler.settings.getint("NEWSARCHIVE_MAX_PAGES")
         if budget <= 0:
-            raise NotConfigured("NEWSARCHIVE_MAX_PAGES is not set")
+            raise NotConfigured  # bare: Scrapy logs a reason as a warning, and no budget is normal
         return cls(crawler, budget)
 
     def process_request(self, request: Request, spider: scrapy.Spider | None = None) -> None:
