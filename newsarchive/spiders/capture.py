@@ -84,7 +84,9 @@ def exchange_from(request: Request, response: Response, date: datetime) -> HttpE
             reason = HTTPStatus(response.status).phrase
         except ValueError:
             reason = ""
-    truncated = "length" if {"partial", "dataloss"} & set(response.flags) else None
+    # "dataloss": fewer bytes than Content-Length or chunking promised. Scrapy's "partial" only says the body
+    # was delimited by the connection closing, which is how such a body ends anyway (RFC 9112, 6.3).
+    truncated = "length" if "dataloss" in response.flags else None
     return HttpExchange(
         url=response.url,
         method=request.method,
