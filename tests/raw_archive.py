@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -60,5 +61,11 @@ def raw_archive(directory: Path) -> Iterator[RawArchive]:
     """Crawl the raw server twice into ``directory/archive`` (no retries, so each URL is one exchange)."""
     with run_raw_server() as url:
         archive = directory / "archive"
-        crawls = [crawl_in_subprocess(url + "/", archive, DOWNLOAD_MAXSIZE=SIZE_CAP, RETRY_TIMES=0) for _ in range(2)]
+        crawls = [crawl_in_subprocess(url + "/", archive, DOWNLOAD_MAXSIZE=SIZE_CAP, RETRY_TIMES=0)]
+        # Replay picks captures by 14-digit timestamp: start the second crawl in a later second, so its
+        # revisits are told apart from the originals.
+        last_second = int(time.time())
+        while int(time.time()) == last_second:
+            time.sleep(0.05)
+        crawls.append(crawl_in_subprocess(url + "/", archive, DOWNLOAD_MAXSIZE=SIZE_CAP, RETRY_TIMES=0))
         yield RawArchive(archive, url, crawls)
