@@ -40,12 +40,15 @@ def run_raw_server() -> Iterator[str]:
             process.stdout.close()
 
 
-def crawl_in_subprocess(url: str, archive: Path, **settings: object) -> subprocess.CompletedProcess[str]:
+def crawl_in_subprocess(
+    url: str, archive: Path, config: Path | None = None, **settings: object
+) -> subprocess.CompletedProcess[str]:
     """``crawl()`` in a process of its own (Scrapy's reactor runs once), with extra Scrapy settings."""
+    config_path = str(config) if config else None
     script = (
         "import sys\n"
         "from newsarchive.spiders.crawl import crawl\n"
-        f"summary = crawl([{url!r}], {str(archive)!r}, delay=0, extra={settings!r})\n"
+        f"summary = crawl([{url!r}], {str(archive)!r}, config={config_path!r}, delay=0, extra={settings!r})\n"
         "print(summary)\n"
         "sys.exit(summary.exit_code)\n"
     )
@@ -56,6 +59,13 @@ def crawl_in_subprocess(url: str, archive: Path, **settings: object) -> subproce
     )
 
 
+def wait_for_next_second() -> None:
+    """Until the wall clock shows the next second (WARC and CDXJ timestamps have a one-second grain)."""
+    last_second = int(time.time())
+    while int(time.time()) == last_second:
+        time.sleep(0.05)
+
+
 @contextmanager
 def raw_archive(directory: Path) -> Iterator[RawArchive]:
     """Crawl the raw server twice into ``directory/archive`` (no retries, so each URL is one exchange)."""
@@ -64,8 +74,6 @@ def raw_archive(directory: Path) -> Iterator[RawArchive]:
         crawls = [crawl_in_subprocess(url + "/", archive, DOWNLOAD_MAXSIZE=SIZE_CAP, RETRY_TIMES=0)]
         # Replay picks captures by 14-digit timestamp: start the second crawl in a later second, so its
         # revisits are told apart from the originals.
-        last_second = int(time.time())
-        while int(time.time()) == last_second:
-            time.sleep(0.05)
+        wait_for_next_second()
         crawls.append(crawl_in_subprocess(url + "/", archive, DOWNLOAD_MAXSIZE=SIZE_CAP, RETRY_TIMES=0))
         yield RawArchive(archive, url, crawls)

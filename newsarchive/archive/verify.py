@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 
 from newsarchive.archive.articles import read_index
 from newsarchive.archive.cdxj import CDXJ_SUFFIX, index_name, scan_warc
@@ -87,12 +88,19 @@ def verify(archive: Archive) -> list[Problem]:
     response_ids: set[str] = set()
     revisit_targets: list[tuple[Path, int, str]] = []
     for path in archive.warc_files(include_open=False):
-        problems += _check_members(path)
-        problems += _check_records(path, response_ids, revisit_targets)
-        problems += _check_indexes(path, archive.indexes_dir)
+        try:
+            file_problems = _check_members(path)
+            if not file_problems:  # past a broken gzip member no record can be read
+                file_problems = _check_records(path, response_ids, revisit_targets)
+                file_problems += _check_indexes(path, archive.indexes_dir)
+        except ArchiveLoadFailed as error:
+            file_problems = [Problem("warc", path, None, f"unreadable: {error}")]
+        problems += file_problems
     for path, offset, target in revisit_targets:
         if target not in response_ids:
-            problems.append(Problem("revisit-target", path, offset, f"WARC-Refers-To {target} is not a response"))
+            problems.append(
+                Problem("revisit-target", path, offset, f"WARC-Refers-To {target} is not a readable response")
+            )
     problems += _check_articles(archive)
     return problems
 
