@@ -68,12 +68,12 @@ def wait_for_next_second() -> None:
 
 @contextmanager
 def raw_archive(directory: Path) -> Iterator[RawArchive]:
-    """Crawl the raw server twice into ``directory/archive`` (no retries, so each URL is one exchange)."""
+    """Crawl the raw server twice into ``directory/archive``, with one retry (so /error is fetched twice)."""
     with run_raw_server() as url:
         archive = directory / "archive"
-        crawls = [crawl_in_subprocess(url + "/", archive, DOWNLOAD_MAXSIZE=SIZE_CAP, RETRY_TIMES=0)]
+        crawls = [crawl_in_subprocess(url + "/", archive, DOWNLOAD_MAXSIZE=SIZE_CAP, RETRY_TIMES=1)]
         # Replay picks captures by 14-digit timestamp: start the second crawl in a later second, so its
         # revisits are told apart from the originals.
         wait_for_next_second()
-        crawls.append(crawl_in_subprocess(url + "/", archive, DOWNLOAD_MAXSIZE=SIZE_CAP, RETRY_TIMES=0))
+        crawls.append(crawl_in_subprocess(url + "/", archive, DOWNLOAD_MAXSIZE=SIZE_CAP, RETRY_TIMES=1))
         yield RawArchive(archive, url, crawls)

@@ -122,6 +122,12 @@ def test_chunked_bodies_are_stored_de_chunked_under_consistent_headers(stored):
         assert b"\r\nContent-Length: %d\r\n" % len(record.payload) in record.http_head
 
 
+def test_every_attempt_is_archived_retries_included(stored):
+    # RETRY_TIMES=1: the 500 is fetched twice in each of the two crawls, and each attempt is an exchange.
+    assert [r.type for r in stored["by_target"]["/error"]] == ["response"] * 4
+    assert len(stored["by_target"]["/missing"]) == 2, "a 404 is not retried"
+
+
 def test_redirects_and_errors_are_archived(stored):
     statuses = {t: stored["by_target"][t][0].http_head.split(b"\r\n", 1)[0] for t in ARCHIVED}
     assert statuses["/chain/301"] == b"HTTP/1.1 301 Moved Permanently"
@@ -190,11 +196,12 @@ def test_archive_reads_back_the_decoded_entity(raw_site_archive, target):
 def test_second_crawl_writes_revisits_pointing_at_the_original_response(stored):
     revisits = 0
     for target in ARCHIVED:
-        first, second = stored["by_target"][target]
+        first, *later = stored["by_target"][target]
         assert first.type == "response"
         if not first.http_head.startswith(b"HTTP/1.1 200"):
-            assert second.type == "response", "only complete 200 responses are deduplicated"
+            assert {r.type for r in later} == {"response"}, "only complete 200 responses are deduplicated"
             continue
+        [second] = later
         revisits += 1
         assert second.type == "revisit"
         assert second.get("WARC-Profile") == "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
