@@ -19,7 +19,8 @@ from lxml import html
 from newsarchive.extract.article import Article, ExtractionHints
 from newsarchive.extract.dates import parse_visible, zone
 from newsarchive.extract.html import parse_html
-from newsarchive.extract.metadata import PageMetadata, clean, select, select_text, unique
+from newsarchive.extract.language import guess_language
+from newsarchive.extract.metadata import PageMetadata, clean, select, select_text, strip_site_name, unique
 
 __all__ = ["Article", "ExtractionHints", "extract_article", "extract_from_tree", "parse_html"]
 
@@ -45,27 +46,23 @@ def extract_article(
 
 def extract_from_tree(tree: html.HtmlElement, url: str, hints: ExtractionHints = NO_HINTS) -> Article | None:
     """Extract an article from a page parsed once by the caller (the tree is left unchanged)."""
-    text = body_text(tree, url, hints)
-    if not text:
-        return None
     page = PageMetadata(tree, url)
     selectors = hints.selectors
-    title = select_text(tree, selectors.get("title"))
-    title = title or page.title()
-    text = without_headline(text, title)
+    title = strip_site_name(select_text(tree, selectors.get("title")), page.site_name()) or page.title()
+    text = body_text(tree, url, hints, page, title)
     if not text:
         return None
     tz = zone(hints.timezone)
-    tags = unique(clean(el.text_content()) for el in select(tree, selectors.get("tags"))) or page.tags()
+    tags = unique(clean(el.text_content()) for el in select(tree, selectors.get("tags")))
     return Article(
         url=url,
         title=title,
         text=text,
         published=published_date(tree, page, hints, tz),
         modified=page.modified(tz),
-        language=page.language() or hints.language,
+        language=page.language() or hints.language or guess_language(text),
         category=select_text(tree, selectors.get("category")) or page.category() or page.category_link(),
-        tags=tags,
+        tags=tags or page.tags() or page.tag_links(),
         author=select_text(tree, selectors.get("author")) or page.author(),
         description=page.description(),
         image=page.image(),
@@ -103,21 +100,33 @@ def _xpath(css: str) -> str:
     return GenericTranslator().css_to_xpath(css)
 
 
-def body_text(tree: html.HtmlElement, url: str, hints: ExtractionHints = NO_HINTS) -> str | None:
-    """The article body: paragraphs separated by blank lines, no page chrome."""
+def body_text(
+    tree: html.HtmlElement,
+    url: str,
+    hints: ExtractionHints = NO_HINTS,
+    page: PageMetadata | None = None,
+    title: str | None = None,
+) -> str | None:
+    """The article body: paragraphs separated by blank lines, lead included, no headline or page chrome."""
+    text = None
     if body_css := hints.selectors.get("body"):
-        paragraphs = [clean(el.text_content()) for el in select(tree, body_css)]
-        text = "\n\n".join(p for p in paragraphs if p)
-        if text:
-            return text
-    extracted = trafilatura.extract(
-        tree,
-        url=url,
-        output_format="txt",
-        with_metadata=False,
-        prune_xpath=[_xpath(css) for css in hints.exclude] or None,
-        **TRAFILATURA_OPTIONS,
-    )
-    if not extracted:
+        text = "\n\n".join(p for el in select(tree, body_css) if (p := clean(el.text_content())))
+    if not text:
+        extracted = trafilatura.extract(
+            tree,
+            url=url,
+            output_format="txt",
+            with_metadata=False,
+            prune_xpath=[_xpath(css) for css in hints.exclude] or None,
+            **TRAFILATURA_OPTIONS,
+        )
+        text = "\n\n".join(line.strip() for line in (extracted or "").splitlines() if line.strip())
+    text = without_headline(text, title)
+    if not text:
         return None
-    return "\n\n".join(line.strip() for line in extracted.splitlines() if line.strip()) or None
+    # News sites often set the lead apart from the body's container, where trafilatura does not look.
+    page = page or PageMetadata(tree, url)
+    lead = select_text(tree, hints.selectors.get("lead")) or page.visible_lead(text)
+    if lead and lead not in clean(text):
+        text = f"{lead}\n\n{text}"
+    return text
