@@ -1,6 +1,6 @@
 """The article-extraction-benchmark's own scoring: 4-token shingles, per-page P/R, corpus means.
 
-Follows the rules in the benchmark's README (``../shared/data/article-extraction-benchmark/README.md``):
+Follows the rules in the benchmark's README (``shared/data/article-extraction-benchmark/README.md``):
 tokens are maximal ``\\w+`` runs (case kept), shingles are overlapping runs of 4 tokens counted as a
 multiset, a page's precision is TP/(TP+FP) and recall TP/(TP+FN); corpus precision and recall are the means
 over the pages where they are defined, and F1 is the harmonic mean of those two means.
