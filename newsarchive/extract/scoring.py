@@ -43,6 +43,11 @@ class PageScore:
         """TP/(TP+FN); None when the reference is empty."""
         return self.tp / (self.tp + self.fn) if self.tp + self.fn > 0 else None
 
+    @property
+    def f1(self) -> float:
+        """The page's own F1, 2TP/(2TP+FP+FN) (the corpus F1 is computed from means instead)."""
+        return 2 * self.tp / (2 * self.tp + self.fp + self.fn)
+
 
 def score_page(predicted: str | None, truth: str) -> PageScore:
     """Compare a predicted body with the reference body."""
