@@ -26,7 +26,10 @@ __all__ = ["Article", "ExtractionHints", "extract_article", "extract_from_tree",
 
 NO_HINTS = ExtractionHints()
 
-# Chosen by measurement on the public benchmark (see README, "Extraction quality").
+# Chosen by measurement on the public benchmark (181 pages, trafilatura 2.3.1, corpus F1, comments off as
+# comments are never article text; the default with comments is 0.953): favor_precision
+# 0.964, default balanced 0.960, favor_recall 0.959, precision without tables 0.957, precision with
+# deduplicate 0.961, precision with fast 0.946 (twice as quick).
 TRAFILATURA_OPTIONS = {"include_comments": False, "favor_precision": True}
 
 
@@ -73,7 +76,11 @@ def extract_from_tree(tree: html.HtmlElement, url: str, hints: ExtractionHints =
 
 
 def published_date(tree: html.HtmlElement, page: PageMetadata, hints: ExtractionHints, tz: tzinfo | None) -> str | None:
-    """Structured data, then profile selectors, then the dateline by the headline, then htmldate."""
+    """When the article was published, as ISO 8601 in the site's zone (a date alone when no time is known).
+
+    Structured data first (JSON-LD, article:published_time, ``<time datetime>``), then the profile's date and
+    time selectors, then the dateline written beside the headline, then htmldate.
+    """
     if found := page.published(tz):
         return found
     selectors = hints.selectors
@@ -83,8 +90,10 @@ def published_date(tree: html.HtmlElement, page: PageMetadata, hints: Extraction
             return found
     if found := page.visible_date(tz):
         return found
-    # htmldate knows a day, never a time, so it comes last: a dateline beside the headline is richer.
-    return find_date(tree, original_date=True, extensive_search=True, outputformat="%Y-%m-%d")
+    # htmldate gives a day, never a time, and costs the most, so it comes last. original_date: a news page's
+    # date is when it was first published, not its latest update. Its extensive search (dateparser over free
+    # text) found 2 more of 35 undated benchmark pages at 3.5 times the cost, so it stays off.
+    return find_date(tree, original_date=True, extensive_search=False, outputformat="%Y-%m-%d")
 
 
 def without_headline(text: str, title: str | None) -> str:
@@ -126,7 +135,13 @@ def body_text(
         return None
     # News sites often set the lead apart from the body's container, where trafilatura does not look.
     page = page or PageMetadata(tree, url)
-    lead = select_text(tree, hints.selectors.get("lead")) or page.visible_lead(text)
-    if lead and lead not in clean(text):
+    flat = clean(text) or ""
+    if "lead" in hints.selectors:
+        lead = select_text(tree, hints.selectors["lead"])
+    else:
+        description = page.description()
+        # A description already in the text needs no search for a lead block.
+        lead = page.visible_lead(text) if description and description not in flat else None
+    if lead and lead not in flat:
         text = f"{lead}\n\n{text}"
     return text

@@ -103,14 +103,14 @@ class PageMetadata:
 
     def language(self) -> str | None:
         """ISO 639-1 code the page declares: ``<html lang>``, the hreflang of its own URL, og:locale, JSON-LD."""
-        candidates = (
-            self.tree.get("lang"),
-            self.meta.get("content-language"),
-            self._own_hreflang(),
-            self.meta.get("og:locale"),
-            self.jsonld.get("inLanguage"),
+        # Checked in turn, not gathered first: the hreflang lookup is only needed on pages without a lang.
+        return (
+            language_code(self.tree.get("lang"))
+            or language_code(self.meta.get("content-language"))
+            or language_code(self._own_hreflang())
+            or language_code(self.meta.get("og:locale"))
+            or language_code(self.jsonld.get("inLanguage"))
         )
-        return next((code for raw in candidates if (code := language_code(raw))), None)
 
     def _own_hreflang(self) -> str | None:
         """The hreflang of the alternate link that points at this very page (URL or canonical)."""
