@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from newsarchive.archive.records import RecordLocation
+from newsarchive.archive.urls import normalize_url
 from newsarchive.extract.article import Article
 
 # The contract's keys, in the contract's order; export writes them first and always.
@@ -55,15 +56,18 @@ def index_entry(
     fetched_at: datetime,
     version: int = 1,
     *,
-    story_id: str | None = None,
     previous_record_id: str | None = None,
 ) -> dict[str, Any]:
     """The index line for one article version (contract keys first, then the extra ones).
 
-    ``story_id`` is shared by the language editions of one story; ``previous_record_id`` is the WARC
-    record of the version this one replaces (None for a first version).
+    ``story_id`` (:func:`story_id`) is shared by the language editions of one story;
+    ``previous_record_id`` is the WARC record of the version this one replaces (None for a first version).
     """
-    fields = {**article.to_dict(), "story_id": story_id, "previous_record_id": previous_record_id}
+    fields = {
+        **article.to_dict(),
+        "story_id": story_id(article.url, article.alternates),
+        "previous_record_id": previous_record_id,
+    }
     entry: dict[str, Any] = {key: fields.get(key) for key in CONTRACT_KEYS}
     entry.update(
         fetched_at=fetched_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
@@ -82,14 +86,42 @@ def content_digest(fields: dict[str, Any]) -> str:
     return hashlib.sha1(content.encode("utf-8")).hexdigest()
 
 
-def story_id(url: str, alternates: dict[str, str], normalize: Callable[[str], str] = str) -> str:
-    """One id for the language editions of a story: a digest of the sorted set of its URLs.
+def story_id(url: str, alternates: dict[str, str]) -> str:
+    """One id for the language editions of a story: a digest of the sorted set of its (normalised) URLs.
 
     Each edition declares the same hreflang set (itself included), so each gets the same id; a page
     without alternates is a story of its own.
     """
-    urls = sorted({normalize(url), *(normalize(u) for u in alternates.values())})
+    urls = sorted({normalize_url(url), *(normalize_url(u) for u in alternates.values())})
     return hashlib.sha1("\n".join(urls).encode("utf-8")).hexdigest()[:16]
+
+
+def next_version(fields: dict[str, Any], previous: dict[str, Any] | None) -> tuple[int, str | None] | None:
+    """``(version, previous_record_id)`` of a new capture of an article given its latest indexed version,
+    or None when the extracted content did not change (chrome-only changes make no new version)."""
+    if previous is None:
+        return 1, None
+    if content_digest(previous) == content_digest(fields):
+        return None
+    return (previous.get("version") or 1) + 1, previous.get("warc_record_id")
+
+
+class ArticleVersions:
+    """The latest version of each URL, in memory: builds an index capture by capture, in WARC order
+    (``reindex``), with the same decisions the crawl's pipeline takes (:func:`next_version`)."""
+
+    def __init__(self) -> None:
+        self._latest: dict[str, dict[str, Any]] = {}
+
+    def entry(self, article: Article, location: RecordLocation, fetched_at: datetime) -> dict[str, Any] | None:
+        """The index line of this capture, or None when it is no new version."""
+        decided = next_version(article.to_dict(), self._latest.get(article.url))
+        if decided is None:
+            return None
+        version, previous_record_id = decided
+        entry = index_entry(article, location, fetched_at, version, previous_record_id=previous_record_id)
+        self._latest[article.url] = {key: entry.get(key) for key in (*CONTENT_KEYS, "version", "warc_record_id")}
+        return entry
 
 
 class ArticleIndexWriter:

@@ -128,7 +128,6 @@ def crawl(
         start_urls=start_urls,
         since=since,
         languages=lang,
-        refresh=refresh,
     )
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}

@@ -42,6 +42,9 @@ from newsarchive.spiders.seen import SeenSet, load_seen, normalize_url
 
 _SKIPPED_SUFFIX = re.compile(r"\.(?:" + "|".join(map(re.escape, IGNORED_EXTENSIONS)) + r")$", re.IGNORECASE)
 
+# Pages worth parsing: HTML, feeds, sitemaps, JSON lists (reindex applies the same filter).
+_ANALYSED_TYPES = re.compile(rb"html|xml|rss|atom|json|text/plain", re.IGNORECASE)
+
 KIND_META = "newsarchive_kind"
 # Discovery pages by kind; the articles a source names come just below it, newest first.
 PRIORITY = {FEED: 500, NEWS_SITEMAP: 500, LISTING: 400, SITEMAP: 300, PAGE: 100, ARTICLE: 100}
@@ -59,7 +62,6 @@ class NewsSpider(scrapy.Spider):
         start_urls: Iterable[str] = (),
         since: date | None = None,
         languages: Iterable[str] = (),
-        refresh: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -69,7 +71,7 @@ class NewsSpider(scrapy.Spider):
         self.allowed_domains = sorted(start_hosts | set(profile.hosts))
         self.since = since
         self.languages = set(languages)
-        self.refresh = refresh
+        self.refresh = False  # NEWSARCHIVE_REFRESH, read when the crawl starts
         self._article_url = re.compile(profile.article_url_pattern) if profile.article_url_pattern else None
         self._never = [re.compile(pattern) for pattern in profile.never_fetch]
         self._tz = zone(profile.hints.timezone)
@@ -109,6 +111,7 @@ class NewsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """The profile's start points (or the start URLs), each with its kind's priority."""
         indexes = Path(self.settings.get("NEWSARCHIVE_ARCHIVE", ".")) / "indexes"
+        self.refresh = self.settings.getbool("NEWSARCHIVE_REFRESH")
         self.seen = load_seen(indexes, self.profile.trailing_slash)
         self.validators = getattr(self.crawler, "validators", None)
         self.logger.info("seen-set: %d archived articles", len(self.seen))
@@ -192,6 +195,9 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsarchive/not_modified")
             self._remember_lastmod(response)
             return
+        content_type = response.headers.get(b"Content-Type") or b""
+        if content_type and not _ANALYSED_TYPES.search(content_type):
+            return
         if self._executor is None:
             workers = self.settings.getint("NEWSARCHIVE_EXTRACT_WORKERS", 2)
             self._executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="extract")
@@ -200,7 +206,7 @@ class NewsSpider(scrapy.Spider):
             analyse_page,
             response.body,
             response.url,
-            response.headers.get(b"Content-Type") or b"",
+            content_type,
             self.profile.hints,
             self.is_article_url if self._article_url else None,
             self.profile.listing,

@@ -17,15 +17,9 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newsarchive.archive.articles import (
-    ArticleIndexWriter,
-    content_digest,
-    entry_at,
-    index_entry,
-    story_id,
-    url_positions,
-)
-from newsarchive.spiders.seen import normalize_url, url_key
+from newsarchive.archive.articles import ArticleIndexWriter, entry_at, index_entry, next_version, url_positions
+from newsarchive.archive.urls import normalize_url
+from newsarchive.spiders.seen import url_key
 
 
 class ArticleIndexPipeline:
@@ -66,19 +60,15 @@ class ArticleIndexPipeline:
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         """Append the article's index line, unless a refresh found its content unchanged."""
         article = item["article"]
-        fields = article.to_dict()
         previous = self._previous(article.url) if self.refresh else None
         stats = self.crawler.stats
-        if previous is not None and content_digest(previous) == content_digest(fields):
+        decided = next_version(article.to_dict(), previous)
+        if decided is None:
             stats.inc_value("newsarchive/articles_unchanged")
             return item
+        version, previous_record_id = decided
         entry = index_entry(
-            article,
-            item["location"],
-            item["fetched_at"],
-            version=(previous.get("version") or 1) + 1 if previous else 1,
-            story_id=story_id(article.url, article.alternates, self.normalize),
-            previous_record_id=previous.get("warc_record_id") if previous else None,
+            article, item["location"], item["fetched_at"], version, previous_record_id=previous_record_id
         )
         self.index.append(entry)
         stats.inc_value("newsarchive/articles")

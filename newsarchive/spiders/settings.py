@@ -28,6 +28,20 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REDIRECT_MAX_TIMES = 10
 
+# Archive every response head exactly as received (reason phrase, header case and order, Transfer-Encoding).
+DOWNLOAD_HANDLERS = {
+    "http": "newsarchive.spiders.handler.RawHeadDownloadHandler",
+    "https": "newsarchive.spiders.handler.RawHeadDownloadHandler",
+}
+# Ask for the identity coding, as Heritrix and wget do: a page that did not change then has the same payload
+# digest on every fetch (a revisit), whatever compression level or CDN node served it. A server that
+# compresses anyway is archived as sent, and Scrapy's HttpCompressionMiddleware still decodes it for parsing.
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en",
+    "Accept-Encoding": "identity",
+}
+
 EXTENSIONS = {
     "newsarchive.spiders.capture.WarcCapture": 0,
     "newsarchive.spiders.politeness.RobotsCrawlDelay": 10,
