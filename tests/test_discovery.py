@@ -164,6 +164,13 @@ def sitemap_only(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     return crawl_site(base, "crawl", write_site(base / "site.json", feeds=False, article_links=[]))
 
 
+def test_generic_discovery_reads_robots_txt_sitemaps_itself_when_ignoring_robots(tmp_path: Path):
+    ignoring = crawl_site(
+        tmp_path, "crawl", write_site(tmp_path / "site.json", feeds=False, article_links=[]), "--ignore-robots"
+    )
+    assert ignoring.archived == article_paths(ignoring.articles)
+
+
 @pytest.fixture(scope="module")
 def feed_and_listings_only(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     base = tmp_path_factory.mktemp("feed-and-listings")

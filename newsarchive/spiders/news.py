@@ -32,9 +32,11 @@ from newsarchive.spiders.discovery import (
     LISTING,
     NEWS_SITEMAP,
     PAGE,
+    ROBOTS,
     SITEMAP,
     Link,
     is_older,
+    robots_sitemaps,
 )
 from newsarchive.spiders.pages import PageAnalysis, analyse_page
 from newsarchive.spiders.profiles import GENERIC, SiteProfile
@@ -47,7 +49,7 @@ _ANALYSED_TYPES = re.compile(rb"html|xml|rss|atom|json|text/plain", re.IGNORECAS
 
 KIND_META = "newsarchive_kind"
 # Discovery pages by kind; the articles a source names come just below it, newest first.
-PRIORITY = {FEED: 500, NEWS_SITEMAP: 500, LISTING: 400, SITEMAP: 300, PAGE: 100, ARTICLE: 100}
+PRIORITY = {ROBOTS: 500, FEED: 500, NEWS_SITEMAP: 500, LISTING: 400, SITEMAP: 300, PAGE: 100, ARTICLE: 100}
 _RANKS = 50
 
 
@@ -137,7 +139,7 @@ class NewsSpider(scrapy.Spider):
             # Obeying robots.txt, its Sitemap lines come from the robots middleware (robots_sitemaps).
             for url in self.start_urls:
                 parts = urlsplit(url)
-                yield f"{parts.scheme}://{parts.netloc}/robots.txt", PAGE
+                yield f"{parts.scheme}://{parts.netloc}/robots.txt", ROBOTS
 
     def robots_sitemaps(self, robots_url: str, sitemaps: list[str]) -> None:
         """Called with a host's robots.txt ``Sitemap:`` lines: a generic crawl walks them."""
@@ -191,6 +193,11 @@ class NewsSpider(scrapy.Spider):
     async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
         """Analyse the page off the reactor thread; follow what it names; yield its article."""
         kind = response.meta.get(KIND_META, PAGE)
+        if kind == ROBOTS:
+            for link in robots_sitemaps(response.body, response.url):
+                if request := self._request(link):
+                    yield request
+            return
         if response.status == 304:
             self.crawler.stats.inc_value("newsarchive/not_modified")
             self._remember_lastmod(response)
