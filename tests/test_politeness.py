@@ -1,6 +1,7 @@
 """Politeness, from the server's side: robots.txt Disallow and Crawl-delay, --concurrency, --max-pages, User-Agent.
 
-The site's robots.txt forbids /en/ and asks for a Crawl-delay. One crawl obeys it (bounded by --max-pages);
+The site's robots.txt forbids /en/ and asks for a Crawl-delay; its footer links a page that redirects to
+another host name. One crawl obeys it (bounded by --max-pages);
 one ignores it (--ignore-robots) with --concurrency 2.
 """
 
@@ -20,6 +21,7 @@ from helpers import run_cli
 CRAWL_DELAY = 0.4
 MAX_PAGES = 6
 CONTACT = "https://example.org/newsarchive-contact"
+PARTNER = "/ru/partner/"  # redirects to the same server under the host name localhost: out of scope
 
 
 def crawl_and_log(site, profile: Path, archive: Path, *extra: str) -> list[dict[str, Any]]:
@@ -42,7 +44,9 @@ def max_in_flight(requests: list[dict[str, Any]]) -> int:
 @pytest.fixture(scope="module")
 def crawls(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     base = tmp_path_factory.mktemp("politeness")
-    data = write_site(base / "site.json", robots=[f"Crawl-delay: {CRAWL_DELAY}", "Disallow: /en/"])
+    data = write_site(
+        base / "site.json", robots=[f"Crawl-delay: {CRAWL_DELAY}", "Disallow: /en/"], offsite_redirect=PARTNER
+    )
     with run_site(base / "obeyed.jsonl", data) as site:
         profile = report_az_profile_on(site.url, base / "report.az.toml")
         obeyed = crawl_and_log(site, profile, base / "obeyed", "--max-pages", str(MAX_PAGES), "--contact", CONTACT)
@@ -81,3 +85,10 @@ def test_ignore_robots_fetches_disallowed_pages(crawls):
 def test_requests_in_flight_never_exceed_concurrency(crawls):
     assert len(crawls.ignored) > 20
     assert max_in_flight(crawls.ignored) <= 2
+
+
+def test_a_redirect_out_of_the_profiles_hosts_is_not_followed(crawls):
+    partner = [entry for entry in crawls.ignored if entry["path"] == PARTNER]
+    assert [entry["status"] for entry in partner] == [302]
+    hosts = {entry["headers"].get("Host", "").split(":")[0] for entry in crawls.ignored}
+    assert hosts == {"127.0.0.1"}

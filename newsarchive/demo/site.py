@@ -334,7 +334,9 @@ class SiteOptions:
 
     ``robots``: extra lines for robots.txt (``Crawl-delay: 0.5``, ``Disallow: /en/``); ``sitemaps`` and
     ``feeds``: whether the sitemap index and the RSS feeds exist; ``feed_size``: newest items per feed
-    (all when None); ``article_links``: where article titles are links (home, listings, related, most_read).
+    (all when None); ``article_links``: where article titles are links (home, listings, related, most_read);
+    ``offsite_redirect``: a path, linked from every footer, that redirects to the same path on another host
+    name of this server (``localhost`` for ``127.0.0.1`` and back).
     """
 
     robots: tuple[str, ...] = ()
@@ -342,6 +344,7 @@ class SiteOptions:
     feeds: bool = True
     feed_size: int | None = None
     article_links: frozenset[str] = ARTICLE_LINK_PLACES
+    offsite_redirect: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SiteOptions:
@@ -352,6 +355,7 @@ class SiteOptions:
             feeds=bool(data.get("feeds", True)),
             feed_size=data.get("feed_size"),
             article_links=frozenset(data.get("article_links", ARTICLE_LINK_PLACES)),
+            offsite_redirect=data.get("offsite_redirect"),
         )
 
 
@@ -415,6 +419,11 @@ class NewsSite:
         article = self._by_path.get(path)
         if article is not None:
             return self._article_page(article, base)
+        if path == self.options.offsite_redirect:
+            parts = urlsplit(base)
+            other = "localhost" if parts.hostname != "localhost" else "127.0.0.1"
+            location = f"{parts.scheme}://{other}:{parts.port}{quote(path)}"
+            return Response(302, TEXT_TYPE, b"Found\n", {"Location": location})
         if path == "/robots.txt":
             return Response(200, TEXT_TYPE, self._robots(base).encode(), {})
         if path == "/sitemap.xml" and self.options.sitemaps:
@@ -637,6 +646,10 @@ class NewsSite:
             f"<h3>{escape(_UI[lang].most_read)}</h3><ol>{items}</ol></section></aside>\n"
         )
 
+    def _partner_link(self) -> str:
+        redirect = self.options.offsite_redirect
+        return f'<li><a href="{escape(redirect)}">Partner</a></li>' if redirect else ""
+
     def _footer(self, lang: str) -> str:
         ui = _UI[lang]
         year = max((a.published.year for a in self.articles), default=2025)
@@ -644,7 +657,7 @@ class NewsSite:
             '<footer class="site-footer">\n<div class="container">\n'
             f'<ul class="footer-menu"><li><a href="{section_path(lang)}">{escape(ui.about)}</a></li>'
             f'<li><a href="{section_path(lang)}">{escape(ui.advertising)}</a></li>'
-            f'<li><a href="{section_path(lang, "rss")}">RSS</a></li></ul>\n'
+            f'<li><a href="{section_path(lang, "rss")}">RSS</a></li>{self._partner_link()}</ul>\n'
             f'<div class="contacts"><strong>{escape(ui.contacts)}:</strong> {escape(ui.address)}, '
             "+994 12 000 00 00, editor@report.example</div>\n"
             f'<p class="reuse-note">{escape(ui.reuse_note)}</p>\n'
