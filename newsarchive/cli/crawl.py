@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from pathlib import Path
 
 import click
@@ -17,7 +19,9 @@ def print_summary(summary: CrawlSummary, archive: Archive) -> None:
     click.echo(
         f"Fetched {summary.pages} pages, archived {summary.articles} articles into {archive.path} "
         f"({summary.warc_files} new WARC files, {summary.warc_bytes:,} bytes) in {summary.seconds:.1f} s"
-        + (f"; {summary.failures} failures" if summary.failures else ""),
+        + (f"; {summary.failures} failures" if summary.failures else "")
+        + (f"; errors: {', '.join(f'{kind} {n}' for kind, n in summary.errors.items())}" if summary.errors else "")
+        + (f"; stopped by {signal.Signals(summary.interrupted_by).name}" if summary.interrupted_by is not None else ""),
         err=True,
     )
 
@@ -36,16 +40,25 @@ def print_summary(summary: CrawlSummary, archive: Archive) -> None:
 @click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt.")
 @click.option(
     "--log-level",
-    default="WARNING",
-    show_default=True,
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    help="Least severe log level shown [default: WARNING on a terminal, ERROR otherwise (cron)].",
+)
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append the log to this file instead of stderr (the summary line stays on stderr).",
 )
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
-def crawl_command(targets: tuple[str, ...], archive_path: Path, quiet: bool, log_level: str, **options) -> None:
+def crawl_command(targets: tuple[str, ...], archive_path: Path, quiet: bool, log_level: str | None, **options) -> None:
     """Crawl TARGETS (site profile names or start URLs) into the archive: WARCs plus the article index."""
     resolve_targets(list(targets), options.get("config"))  # fail on bad targets before touching the archive
     archive = Archive(archive_path, create=True)
-    summary = crawl(list(targets), archive, log_level=log_level.upper(), **options)
+    summary = crawl(list(targets), archive, log_level=(log_level or default_log_level(quiet)).upper(), **options)
     if not quiet:
         print_summary(summary, archive)
     raise SystemExit(summary.exit_code)
+
+
+def default_log_level(quiet: bool) -> str:
+    """Warnings on a terminal; under cron (no terminal) or with --quiet, errors only."""
+    return "WARNING" if sys.stderr.isatty() and not quiet else "ERROR"

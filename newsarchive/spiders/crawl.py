@@ -1,20 +1,42 @@
-"""``crawl()``: the library entry point behind ``newsarchive crawl``; runs Scrapy in-process."""
+"""``crawl()``: the library entry point behind ``newsarchive crawl``; runs Scrapy in-process.
+
+Around the Scrapy run it does what makes a crawl safe to start from cron: it takes the archive's lock
+(before anything is written), repairs what a killed crawl left behind, turns SIGINT/SIGTERM into a
+graceful stop (a second one stops at once), and appends the run's summary to ``runs.jsonl``.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+import signal
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded, _inflate, _unbrotli
+from scrapy.utils.gz import gunzip
 
+from newsarchive.archive.lock import ArchiveLock
 from newsarchive.archive.reader import Archive
+from newsarchive.archive.repair import ArticleFromResponse, RepairReport, repair
+from newsarchive.archive.runs import append_run
 from newsarchive.errors import ArchiveWriteError
+from newsarchive.extract import NO_HINTS
+from newsarchive.extract.article import Article
 from newsarchive.spiders.news import NewsSpider
+from newsarchive.spiders.pages import analyse_page
 from newsarchive.spiders.profiles import SiteProfile, resolve_targets
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -28,10 +50,15 @@ class CrawlSummary:
     warc_bytes: int
     seconds: float
     finish_reason: str
+    errors: dict[str, int] = field(default_factory=dict)
+    interrupted_by: int | None = None  # the signal that stopped the crawl, if one did
 
     @property
     def exit_code(self) -> int:
-        """0 when everything worked, 1 when some pages failed (the contract's codes)."""
+        """128 + signal when a signal stopped the crawl (as a shell reports it), else 1 when some pages
+        failed, else 0 (the contract's codes)."""
+        if self.interrupted_by is not None:
+            return 128 + self.interrupted_by
         return 1 if self.failures else 0
 
 
@@ -45,18 +72,22 @@ def crawl_settings(
     user_agent: str | None = None,
     ignore_robots: bool = False,
     log_level: str = "WARNING",
+    log_file: str | Path | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Settings:
     """The project settings with this crawl's options on top (``cmdline`` priority, as Scrapy's CLI)."""
     settings = Settings()
     settings.setmodule("newsarchive.spiders.settings", priority="project")
     options: dict[str, Any] = {"NEWSARCHIVE_ARCHIVE": str(archive.path), "LOG_LEVEL": log_level}
+    if log_file:
+        options["LOG_FILE"] = str(log_file)
     if max_pages:
         options["CLOSESPIDER_PAGECOUNT"] = max_pages
     if max_articles:
         options["CLOSESPIDER_ITEMCOUNT"] = max_articles
     if concurrency:
         options["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
+        options["CONCURRENT_REQUESTS"] = max(concurrency, settings.getint("CONCURRENT_REQUESTS"))
     if delay is not None:
         options["DOWNLOAD_DELAY"] = delay
         options["AUTOTHROTTLE_START_DELAY"] = max(delay, 0.01)
@@ -80,15 +111,30 @@ def crawl(
     """Crawl ``targets`` (site profile names or start URLs) into ``archive`` and return a summary.
 
     ``config`` is a site profile file, ``profile`` a profile object (it wins); other options are those of
-    :func:`crawl_settings`. Scrapy's reactor cannot be restarted, so this runs once per process; run more
-    crawls in subprocesses (as the CLI and the tests do).
+    :func:`crawl_settings`. Raises :class:`~newsarchive.errors.ArchiveLockedError` at once, touching
+    nothing, when another crawl holds the archive. Scrapy's reactor cannot be restarted, so this runs
+    once per process; run more crawls in subprocesses (as the CLI and the tests do).
     """
     resolved, start_urls = resolve_targets(list(targets), config)
     profile = profile or resolved
     archive = archive if isinstance(archive, Archive) else Archive(archive, create=True)
     settings = crawl_settings(archive, **options)
+    with ArchiveLock(archive.path):
+        started = datetime.now(UTC)
+        repaired = repair_interrupted_crawl(archive, article_extractor(profile, settings))
+        summary: CrawlSummary | None = None
+        try:
+            summary = _run_scrapy(archive, settings, profile, start_urls)
+            return summary
+        finally:
+            record_run(archive, started, targets, summary, repaired)
+
+
+def _run_scrapy(
+    archive: Archive, settings: Settings, profile: SiteProfile | None, start_urls: list[str]
+) -> CrawlSummary:
     started = time.monotonic()
-    files_before = {p.name: p.stat().st_size for p in archive.warc_files()}
+    files_before = {p.name for p in archive.warc_files()}
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(
@@ -98,7 +144,8 @@ def crawl(
         article_url_pattern=profile.article_url_pattern if profile else None,
         allowed_hosts=profile.hosts if profile else (),
     )
-    process.start()
+    with ShutdownOnSignal(process) as shutdown:
+        process.start(install_signal_handlers=False)
     stats = crawler.stats.get_stats() if crawler.stats else {}
     if fatal := stats.get("newsarchive/fatal_error"):
         raise ArchiveWriteError(fatal)
@@ -115,7 +162,178 @@ def crawl(
         articles=stats.get("newsarchive/articles", 0),
         failures=failures,
         warc_files=len(new_files),
-        warc_bytes=sum(p.stat().st_size for p in new_files),
+        warc_bytes=sum(p.stat().st_size for p in new_files if p.exists()),
         seconds=time.monotonic() - started,
-        finish_reason=str(stats.get("finish_reason", "")),
+        finish_reason=str(stats.get("finish_reason", "forced_shutdown" if shutdown.forced else "")),
+        errors=errors_by_kind(stats),
+        interrupted_by=shutdown.received,
     )
+
+
+class ShutdownOnSignal:
+    """SIGINT/SIGTERM stop the crawl: the first gracefully, a second one at once.
+
+    Graceful: the engine stops scheduling, in-flight responses are archived and their articles indexed,
+    the open WARC is closed and renamed. Forced: the reactor stops between two callbacks, so no record or
+    index line is being written at that moment (both are written whole on the reactor thread and flushed);
+    the WARC stays ``.open`` and the next crawl finishes it (indexes what it lacks, renames it). The signal
+    handlers only schedule work on the reactor: a handler must not log or write, since it may interrupt
+    a write in progress.
+    """
+
+    def __init__(self, process: CrawlerProcess) -> None:
+        self.process = process
+        self.received: int | None = None
+        self.forced = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> ShutdownOnSignal:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        from twisted.internet import reactor
+
+        if self.received is None:
+            self.received = signum
+            reactor.callFromThread(self._stop_gracefully, signum)
+        else:
+            self.forced = True
+            reactor.callFromThread(self._stop_now, signum)
+
+    def _stop_gracefully(self, signum: int) -> None:
+        logger.warning("Received %s: finishing in-flight pages, then stopping (send again to stop at once)",
+                       signal.Signals(signum).name)  # fmt: skip
+        self.process.stop()
+
+    def _stop_now(self, signum: int) -> None:
+        from twisted.internet import reactor
+
+        logger.warning("Received %s again: stopping now; the next crawl finishes the open WARC",
+                       signal.Signals(signum).name)  # fmt: skip
+        # crash(), not stop(): stop() would first wait for the graceful shutdown that is already stuck.
+        reactor.crash()
+
+
+def errors_by_kind(stats: dict[str, Any]) -> dict[str, int]:
+    """Failures counted by kind from Scrapy's stats: ``http_503``, ``TimeoutError``, ``size_cap``, ..."""
+    kinds: Counter[str] = Counter()
+    for key, value in stats.items():
+        if key.startswith("downloader/exception_type_count/"):
+            name = key.rsplit(".", 1)[-1].rsplit("/", 1)[-1]
+            if name != "IgnoreRequest":
+                kinds[name] += value
+        elif key.startswith("downloader/response_status_count/") and key.rsplit("/", 1)[-1] >= "400":
+            kinds["http_" + key.rsplit("/", 1)[-1]] += value
+        elif key.startswith("spider_exceptions/") and key != "spider_exceptions/count":
+            kinds[key.split("/", 1)[1]] += value
+        elif key == "newsarchive/warc_write_errors":
+            kinds["warc_write"] += value
+        elif key == "newsarchive/size_cap_dropped":
+            kinds["size_cap"] += value
+    return dict(sorted(kinds.items()))
+
+
+def record_run(
+    archive: Archive,
+    started: datetime,
+    targets: Sequence[str],
+    summary: CrawlSummary | None,
+    repaired: RepairReport,
+) -> None:
+    """Append this run to ``runs.jsonl``; a run that ended in an exception is recorded with exit code 1."""
+    run: dict[str, Any] = {
+        "started": started.isoformat(),
+        "ended": datetime.now(UTC).isoformat(),
+        "targets": list(targets),
+        "exit_code": summary.exit_code if summary else 1,
+        "repaired": {
+            "truncated": [[p.name, cut] for p, cut in repaired.truncated],
+            "finalised": [p.name for p in repaired.finalised],
+            "index_lines_rebuilt": repaired.rebuilt_index_lines,
+        },
+    }
+    if summary is not None:
+        run.update(
+            pages=summary.pages,
+            articles_new=summary.articles,
+            articles_updated=0,
+            articles_unchanged=0,
+            errors=summary.errors,
+            failures=summary.failures,
+            finish_reason=summary.finish_reason,
+            interrupted_by=signal.Signals(summary.interrupted_by).name if summary.interrupted_by else None,
+            warc_files=summary.warc_files,
+            warc_bytes=summary.warc_bytes,
+        )
+    append_run(archive.path, run)
+
+
+def repair_interrupted_crawl(archive: Archive, article_from_response: ArticleFromResponse) -> RepairReport:
+    """Finish what a killed crawl left (torn tails cut, missing index lines rebuilt, ``.open`` files renamed).
+
+    Only ``.open`` WARCs and index tails are looked at: a closed WARC was synced before its rename.
+    """
+    report = repair(archive.path, article_from_response=article_from_response, closed_files=False)
+    if report.changed:
+        logger.warning(
+            "Repaired an interrupted crawl in %s: %d torn tails cut, %d open WARCs finished, %d index lines rebuilt",
+            archive.path, len(report.truncated), len(report.finalised), report.rebuilt_index_lines,
+        )  # fmt: skip
+    for damage in report.left_alone:
+        logger.error("Not repaired: %s", damage)
+    return report
+
+
+_DECODERS: dict[str, Callable[..., bytes]] = {
+    "gzip": gunzip,
+    "x-gzip": gunzip,
+    "deflate": _inflate,
+    "br": _unbrotli,
+}
+
+
+def decoded_body(payload: bytes, content_encoding: str, max_size: int) -> bytes | None:
+    """The body with its content-codings undone (capped at ``max_size``), None if it cannot be decoded."""
+    body = payload
+    for coding in reversed([c.strip().lower() for c in content_encoding.split(",") if c.strip()]):
+        if coding == "identity":
+            continue
+        decode = _DECODERS.get(coding)
+        if decode is None:
+            return None
+        try:
+            body = decode(body, max_size=max_size)
+        except (_DecompressionMaxSizeExceeded, OSError, EOFError, ValueError):
+            return None
+    return body
+
+
+def article_extractor(profile: SiteProfile | None, settings: Settings) -> ArticleFromResponse:
+    """The crawl's own article recognition, for rebuilding index lines from archived responses."""
+    hints = profile.hints if profile else None
+    pattern = re.compile(profile.article_url_pattern) if profile and profile.article_url_pattern else None
+    max_size = settings.getint("DOWNLOAD_MAXSIZE")
+
+    def is_article_url(url: str) -> bool:
+        return bool(pattern and pattern.search(urlsplit(url).path))
+
+    def extract(url: str, headers: list[tuple[str, str]], payload: bytes) -> Article | None:
+        fields = {name.lower(): value for name, value in headers}
+        content_type = fields.get("content-type", "")
+        if "html" not in content_type.lower():
+            return None
+        body = decoded_body(payload, fields.get("content-encoding", ""), max_size)
+        if body is None:
+            return None
+        analysis = analyse_page(
+            body, url, content_type.encode("latin-1"), hints or NO_HINTS, is_article_url if pattern else None
+        )
+        return analysis.article
+
+    return extract
