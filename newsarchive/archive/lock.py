@@ -70,6 +70,22 @@ class ArchiveLock:
         self.release()
 
 
+def lock_holder(archive_dir: str | os.PathLike[str]) -> str | None:
+    """Who holds the archive's lock right now (``pid N since T``), or None when no crawl runs."""
+    path = Path(archive_dir) / LOCK_NAME
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return _read_holder(fd)
+    finally:
+        os.close(fd)
+    return None
+
+
 def _read_holder(fd: int) -> str:
     """``pid 4242 since 2026-01-01T10:02:00+00:00``, or a vaguer phrase while the holder is still writing it."""
     try:

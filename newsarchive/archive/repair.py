@@ -183,19 +183,22 @@ def _warc_files(archive_dir: Path) -> list[Path]:
     return sorted([*warc_dir.glob("*.warc.gz"), *warc_dir.glob("*.warc.gz" + OPEN_SUFFIX)], key=lambda p: p.name)
 
 
-def find_damage(archive_dir: str | os.PathLike[str], *, closed_files: bool = True) -> list[Damage]:
+def find_damage(
+    archive_dir: str | os.PathLike[str], *, closed_files: bool = True, open_files: bool = True
+) -> list[Damage]:
     """Every crash damage in the archive: torn tails, ``.open`` files, torn index lines.
 
-    ``closed_files=False`` checks only ``.open`` WARCs (a closed file was synced before its rename).
+    ``closed_files=False`` checks only ``.open`` WARCs (a closed file was synced before its rename);
+    ``open_files=False`` skips them, and index tails too (a running crawl is writing them).
     """
     archive_dir = Path(archive_dir)
     found: list[Damage] = []
-    for path in sorted((archive_dir / "indexes").glob(INDEX_GLOB)):
+    for path in sorted((archive_dir / "indexes").glob(INDEX_GLOB)) if open_files else ():
         if damage := torn_index_line(path):
             found.append(damage)
     for path in _warc_files(archive_dir):
         is_open = path.name.endswith(OPEN_SUFFIX)
-        if not (closed_files or is_open):
+        if not (closed_files or is_open) or (is_open and not open_files):
             continue
         if damage := scan_warc(path):
             found.append(damage)

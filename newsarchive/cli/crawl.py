@@ -37,6 +37,12 @@ def print_summary(summary: CrawlSummary, archive: Archive) -> None:
 @click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per host.")
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to a host.")
 @click.option("--user-agent", help="User-Agent header to send.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds to wait for a response  [default: 30].")
+@click.option(
+    "--max-size",
+    type=click.FloatRange(min=0.001),
+    help="Largest response body kept, in MB, decompressed size included  [default: 20].",
+)
 @click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt.")
 @click.option(
     "--log-level",

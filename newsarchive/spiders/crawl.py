@@ -70,6 +70,8 @@ def crawl_settings(
     concurrency: int | None = None,
     delay: float | None = None,
     user_agent: str | None = None,
+    timeout: float | None = None,
+    max_size: float | None = None,
     ignore_robots: bool = False,
     log_level: str = "WARNING",
     log_file: str | Path | None = None,
@@ -95,6 +97,11 @@ def crawl_settings(
         options["USER_AGENT"] = user_agent
     if ignore_robots:
         options["ROBOTSTXT_OBEY"] = False
+    if timeout:
+        options["DOWNLOAD_TIMEOUT"] = timeout
+    if max_size:
+        options["DOWNLOAD_MAXSIZE"] = int(max_size * 1024 * 1024)
+        options["DOWNLOAD_WARNSIZE"] = min(settings.getint("DOWNLOAD_WARNSIZE"), options["DOWNLOAD_MAXSIZE"])
     options.update(extra or {})
     settings.setdict(options, priority="cmdline")
     return settings

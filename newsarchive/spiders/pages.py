@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml import etree, html
 
@@ -14,6 +14,11 @@ from newsarchive.extract.metadata import PageMetadata
 
 _XML_TYPES = re.compile(rb"xml|rss|atom", re.IGNORECASE)
 _FEED_LINK_TYPES = {"application/rss+xml", "application/atom+xml"}
+# Campaign and click-tracking parameters: the same page under another URL, fetched twice without this.
+_TRACKING_PARAMETER = re.compile(
+    r"^(?:utm_[a-z_]+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|ysclid|mc_cid|mc_eid|_ga|_gl|igshid|ref_src)$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -35,7 +40,14 @@ def absolute_http_url(base: str, href: str | None) -> str | None:
         return None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", without_tracking(parts.query), ""))
+
+
+def without_tracking(query: str) -> str:
+    """The query string without tracking parameters (``utm_*``, ``fbclid``...); untouched if it has none."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    kept = [(name, value) for name, value in pairs if not _TRACKING_PARAMETER.match(name)]
+    return query if len(kept) == len(pairs) else urlencode(kept)
 
 
 def html_links(tree: html.HtmlElement, url: str) -> list[str]:
