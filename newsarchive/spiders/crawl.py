@@ -32,6 +32,7 @@ from newsarchive.archive.runs import append_run
 from newsarchive.errors import ArchiveWriteError
 from newsarchive.extract import NO_HINTS
 from newsarchive.extract.article import Article
+from newsarchive.spiders.logs import install_download_error_filter
 from newsarchive.spiders.news import NewsSpider
 from newsarchive.spiders.pages import analyse_page
 from newsarchive.spiders.profiles import SiteProfile, resolve_targets
@@ -128,21 +129,23 @@ def crawl(
     settings = crawl_settings(archive, **options)
     with ArchiveLock(archive.path):
         started = datetime.now(UTC)
+        # Created first: it configures logging (level, --log-file), which the repair's messages use.
+        process = CrawlerProcess(settings)
+        install_download_error_filter()
         repaired = repair_interrupted_crawl(archive, article_extractor(profile, settings))
         summary: CrawlSummary | None = None
         try:
-            summary = _run_scrapy(archive, settings, profile, start_urls)
+            summary = _run_scrapy(process, archive, profile, start_urls)
             return summary
         finally:
             record_run(archive, started, targets, summary, repaired)
 
 
 def _run_scrapy(
-    archive: Archive, settings: Settings, profile: SiteProfile | None, start_urls: list[str]
+    process: CrawlerProcess, archive: Archive, profile: SiteProfile | None, start_urls: list[str]
 ) -> CrawlSummary:
     started = time.monotonic()
     files_before = {p.name for p in archive.warc_files()}
-    process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(
         crawler,

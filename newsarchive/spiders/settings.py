@@ -19,7 +19,11 @@ RETRY_TIMES = 2
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsarchive.spiders.retry.BackoffRetryMiddleware": 550,
+    # Just outside RedirectMiddleware (600): logs why a redirect is not followed.
+    "newsarchive.spiders.safety.RedirectRefusalLog": 650,
 }
+# Download errors name the URL and the reason on one line (spiders/logs.py).
+LOG_FORMATTER = "newsarchive.spiders.logs.ReasonLogFormatter"
 NEWSARCHIVE_RETRY_BACKOFF = 1.0
 NEWSARCHIVE_RETRY_AFTER_MAX = 60.0
 DOWNLOAD_TIMEOUT = 30
