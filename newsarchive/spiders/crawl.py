@@ -8,6 +8,7 @@ graceful stop (a second one stops at once), and appends the run's summary to ``r
 from __future__ import annotations
 
 import logging
+import os
 import re
 import signal
 import time
@@ -260,6 +261,7 @@ def record_run(
     run: dict[str, Any] = {
         "started": started.isoformat(),
         "ended": datetime.now(UTC).isoformat(),
+        "pid": os.getpid(),
         "targets": list(targets),
         "exit_code": summary.exit_code if summary else 1,
         "repaired": {
