@@ -228,7 +228,11 @@ class ShutdownOnSignal:
         logger.warning("Received %s again: stopping now; the next crawl finishes the open WARC",
                        signal.Signals(signum).name)  # fmt: skip
         # crash(), not stop(): stop() would first wait for the graceful shutdown that is already stuck.
+        # crash() skips the shutdown triggers, so stop Twisted's thread pool here: its threads are not
+        # daemons and would keep the process alive.
         reactor.crash()
+        if pool := getattr(reactor, "threadpool", None):
+            pool.stop()
 
 
 def errors_by_kind(stats: dict[str, Any]) -> dict[str, int]:
