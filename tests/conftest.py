@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from fixture_site import RunningSite, run_site
+from raw_archive import RawArchive, raw_archive
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +36,10 @@ def fresh_news_site(tmp_path: Path) -> Iterator[RunningSite]:
     """The test site on a server of its own, with an empty request log."""
     with run_site(tmp_path / "requests.jsonl") as site:
         yield site
+
+
+@pytest.fixture(scope="session")
+def raw_site_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RawArchive]:
+    """The raw-socket server (tests/rawserver.py), crawled twice into one archive (WARC fidelity tests)."""
+    with raw_archive(tmp_path_factory.mktemp("raw_site")) as archive:
+        yield archive

@@ -58,7 +58,7 @@ def article_page(title: str, paragraphs: tuple[str, ...], meta_charset: str | No
     meta = f'<meta charset="{meta_charset}">' if meta_charset else ""
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
     return (
-        f"<!DOCTYPE html><html lang=\"ru\"><head>{meta}<title>{title}</title>"
+        f'<!DOCTYPE html><html lang="ru"><head>{meta}<title>{title}</title>'
         '<meta property="og:type" content="article">'
         f'<meta property="og:title" content="{title}">'
         '<meta property="article:published_time" content="2025-09-08T15:31:00+04:00">'

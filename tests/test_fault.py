@@ -24,6 +24,7 @@ from hostile_site import run_hostile_site
 from warcio.archiveiterator import ArchiveIterator
 
 from newsarchive.archive.articles import read_index
+from newsarchive.archive.reader import Archive
 from newsarchive.archive.repair import find_damage, scan_warc
 from newsarchive.archive.runs import read_runs
 
@@ -99,7 +100,7 @@ def survived(big_site, tmp_path_factory) -> dict[str, Any]:
         time.sleep(rng.uniform(0.0, 4.0))
         crawl.send_signal(signal.SIGKILL)
         crawl.communicate(timeout=60)
-        damage = find_damage(archive)
+        damage = find_damage(Archive(archive))
         written_before_kills |= complete_response_ids(archive)
         repaired_by = "verify --repair" if number % 2 == 0 else "next crawl"
         if repaired_by == "verify --repair":
@@ -174,7 +175,7 @@ def test_sigterm_finishes_in_flight_pages_closes_the_warc_indexes_everything_and
     _, stderr = crawl.communicate(timeout=60)
     assert crawl.returncode == 128 + signal.SIGTERM, stderr
     assert stderr.endswith("; stopped by SIGTERM\n")
-    assert find_damage(archive) == []
+    assert find_damage(Archive(archive)) == []
     files = warc_files(archive)
     assert warcio_check(files) == 0
     article_responses = {
@@ -205,7 +206,7 @@ def test_a_second_sigint_stops_at_once_without_corrupting_anything(tmp_path):
         crawl.send_signal(signal.SIGINT)
         _, stderr = crawl.communicate(timeout=30)
     assert crawl.returncode == 128 + signal.SIGINT, stderr
-    assert [d.kind for d in find_damage(archive)] == ["open-file"]
+    assert [d.kind for d in find_damage(Archive(archive))] == ["open-file"]
     repair = run_cli("verify", "--archive", str(archive), "--repair")
     assert repair.returncode == 0, repair.stdout + repair.stderr
     assert warcio_check(warc_files(archive)) == 0

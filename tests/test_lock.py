@@ -96,7 +96,7 @@ def test_readers_work_during_a_crawl_and_see_complete_records(race):
     assert all(json.loads(line)["warc_record_id"] for line in lines)
     verify = during["verify"]
     assert verify.returncode == 0, verify.stdout + verify.stderr
-    assert "a crawl is running" in verify.stderr
+    assert "A crawl is running (pid " in verify.stderr
 
 
 def test_a_second_lock_in_the_same_process_is_refused_until_the_first_is_released(tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from fixture_site import SITE_DATA, load_ground_truth
 from helpers import FIXTURE_PROFILE, iter_records, run_cli, warc_files, warcio_check
 
 from newsarchive.archive.articles import ArticleIndexWriter, read_index
+from newsarchive.archive.reader import Archive
 from newsarchive.archive.records import HttpExchange, RecordLocation
 from newsarchive.archive.repair import find_damage, repair, scan_warc
 from newsarchive.archive.writer import WarcWriter
@@ -51,7 +53,8 @@ def killed_archive(root: Path) -> dict:
     index file whose last line is torn, and one complete article with no index line at all."""
     articles = load_ground_truth(BASE)[:ARTICLES]
     writer = WarcWriter(root / "warc", warcinfo={"software": "test"})
-    locations = [writer.write_exchange(_exchange(a["path"]))[1] for a in articles]
+    exchanges = [writer.write_exchange(_exchange(a["path"])) for a in articles]
+    locations = [response for _, response in exchanges]
     index = ArticleIndexWriter(root / "indexes", datetime.now(UTC))
     for location, article in zip(locations[:3], articles, strict=False):
         index.append(_index_line(location, article["url"]))
@@ -64,7 +67,8 @@ def killed_archive(root: Path) -> dict:
     last = locations[-1]
     with open(open_file, "r+b") as warc:
         warc.truncate(last.offset + last.length // 2)
-    return {"root": root, "open_file": open_file, "locations": locations, "articles": articles}
+    return {"root": root, "open_file": open_file, "locations": locations, "articles": articles,
+            "last_request": exchanges[-1][0]}  # fmt: skip
 
 
 @pytest.fixture
@@ -77,12 +81,16 @@ def test_verify_lists_every_crash_damage_and_exits_1(killed):
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     open_file = killed["open_file"]
-    last = killed["locations"][-1]
-    assert f"torn-tail: {open_file}: torn last record at offset {last.offset} " in lines[1] + " "
-    assert lines[2] == f"open-file: {open_file}: left .open by a crawl that did not finish"
-    assert lines[0].startswith("torn-index-line: ") and "torn last line at offset" in lines[0]
+    last = killed["last_request"]
+    assert re.fullmatch(r".*/articles-\d+-\d+\.jsonl@\d+: torn-index-line: torn last line \(\d+ bytes\)", lines[0])
+    assert re.fullmatch(
+        rf"{open_file}@{last.offset}: torn-tail: torn last exchange \(\d+ bytes: a request without "
+        r"its response, then gzip member cut short \(torn write\?\)\)",
+        lines[1],
+    )
+    assert lines[2] == f"{open_file}: open-file: left .open by a crawl that did not finish"
     assert len(lines) == 3
-    assert "run `newsarchive verify --repair`" in result.stderr
+    assert "3 problems found; `newsarchive verify --repair` fixes crash damage" in result.stderr
 
 
 def test_verify_repair_cuts_torn_tails_finishes_open_files_and_rebuilds_missing_index_lines(killed):
@@ -100,7 +108,7 @@ def test_verify_repair_cuts_torn_tails_finishes_open_files_and_rebuilds_missing_
     rebuilt = [e for e in read_index(killed["root"] / "indexes") if e["warc_record_id"] == complete[3].record_id]
     assert rebuilt[0]["title"] == killed["articles"][3]["title"]
     assert (rebuilt[0]["warc_offset"], rebuilt[0]["warc_length"]) == (complete[3].offset, complete[3].length)
-    assert find_damage(killed["root"]) == []
+    assert find_damage(Archive(killed["root"])) == []
 
 
 def test_damage_in_the_middle_of_a_file_is_reported_and_left_alone(tmp_path):
@@ -113,8 +121,8 @@ def test_damage_in_the_middle_of_a_file_is_reported_and_left_alone(tmp_path):
     data[middle : middle + 8] = b"\x00" * 8
     path.write_bytes(bytes(data))
     damage = scan_warc(path)
-    assert damage is not None and damage.kind == "damaged-member" and not damage.repairable
-    report = repair(root)
+    assert damage is not None and damage.kind == "damaged-member"
+    report = repair(Archive(root))
     assert report.left_alone == [damage]
     assert path.read_bytes() == bytes(data)
 
@@ -128,7 +136,7 @@ def test_zeros_after_the_last_record_are_a_torn_tail_cut_back_to_the_exact_end(t
     with open(path, "ab") as warc:
         warc.write(b"\x00" * 4096)
     assert scan_warc(path) is not None
-    assert repair(root).truncated == [(path, 4096)]
+    assert repair(Archive(root)).truncated == [(path, 4096)]
     assert path.read_bytes() == intact
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -51,8 +52,9 @@ class ArchiveLock:
             raise
         self._fd = fd
         holder = json.dumps({"pid": os.getpid(), "started": datetime.now(UTC).isoformat(timespec="seconds")})
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, (holder + "\n").encode(), 0)
+        line = (holder + "\n").encode()
+        os.pwrite(fd, line, 0)
+        os.ftruncate(fd, len(line))
         return self
 
     def release(self) -> None:
@@ -86,10 +88,22 @@ def lock_holder(archive_dir: str | os.PathLike[str]) -> str | None:
     return None
 
 
-def _read_holder(fd: int) -> str:
-    """``pid 4242 since 2026-01-01T10:02:00+00:00``, or a vaguer phrase while the holder is still writing it."""
-    try:
-        info = json.loads(os.pread(fd, 4096, 0) or b"{}")
-        return f"pid {int(info['pid'])} since {info['started']}"
-    except (ValueError, KeyError, TypeError):
-        return "another crawl (just starting)"
+def _read_holder(fd: int, patience: float = 1.0) -> str:
+    """``pid 4242 since 2026-01-01T10:02:00+00:00``.
+
+    The holder writes this line just after locking, so a contender may look in between (or see the line
+    of a dead earlier holder): it waits up to ``patience`` seconds for the line of a live process.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            info = json.loads(os.pread(fd, 4096, 0) or b"{}")
+            pid = int(info["pid"])
+            os.kill(pid, 0)
+            return f"pid {pid} since {info['started']}"
+        except (ValueError, KeyError, TypeError, ProcessLookupError):
+            if time.monotonic() >= deadline:
+                return "another crawl (its pid is not readable)"
+            time.sleep(0.02)
+        except PermissionError:  # alive, but another user's process
+            return f"pid {pid} since {info['started']}"

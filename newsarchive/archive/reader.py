@@ -8,14 +8,22 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
+from warcio.timeutils import iso_date_to_timestamp
 
 from newsarchive.archive.articles import CONTRACT_KEYS, EXTRA_KEYS, read_index
+from newsarchive.archive.cdxj import CDXJ_SUFFIX, url_key
+from newsarchive.archive.content import decode_content
 from newsarchive.archive.writer import OPEN_SUFFIX
-from newsarchive.errors import ArchiveNotFoundError, ConfigError
+from newsarchive.errors import ArchiveNotFoundError, ConfigError, NewsArchiveError
+
+if TYPE_CHECKING:
+    from newsarchive.archive.reindex import ReindexSummary
+    from newsarchive.archive.verify import Problem
+    from newsarchive.extract.article import ExtractionHints
 
 ARCHIVE_ENV = "NEWSARCHIVE_ARCHIVE"
 DEFAULT_ARCHIVE = "newsarchive-data"
@@ -25,6 +33,47 @@ EXPORT_FORMATS = ("jsonl", "csv")
 def default_archive_path() -> Path:
     """``$NEWSARCHIVE_ARCHIVE``, else ``./newsarchive-data``."""
     return Path(os.environ.get(ARCHIVE_ENV) or DEFAULT_ARCHIVE)
+
+
+class CaptureNotFoundError(NewsArchiveError):
+    """No capture of the URL is in the archive's CDXJ indexes."""
+
+
+@dataclass(frozen=True)
+class CaptureEntry:
+    """One CDXJ line: a response or revisit of ``url`` at ``timestamp`` (14 digits, UTC)."""
+
+    url: str
+    timestamp: str
+    fields: dict[str, str]
+
+    @property
+    def is_revisit(self) -> bool:
+        """Whether the record holds no payload of its own."""
+        return self.fields.get("mime") == "warc/revisit"
+
+
+@dataclass(frozen=True)
+class StoredCapture:
+    """A capture read back: its HTTP head and its payload as stored (content-coding kept).
+
+    For a revisit, ``http_head`` is the revisit's own and ``payload`` the original's.
+    """
+
+    url: str
+    timestamp: str
+    record_type: str
+    status: int
+    http_head: bytes
+    content_encoding: str | None
+    payload: bytes
+    warc_file: str
+    offset: int
+
+    @property
+    def body(self) -> bytes:
+        """The entity the server meant: payload with its Content-Encoding undone."""
+        return decode_content(self.payload, self.content_encoding)
 
 
 @dataclass(frozen=True)
@@ -85,10 +134,87 @@ class Archive:
 
     def read_record(self, warc_file: str, offset: int) -> bytes:
         """The payload of the record at ``offset`` (one seek, no scan), content-coding as stored."""
+        return self._record_at(warc_file, offset)[1]
+
+    def capture_entries(self, url: str) -> list[CaptureEntry]:
+        """Every CDXJ entry of ``url`` (closed WARCs only: a WARC is indexed when it closes), oldest first."""
+        prefix = url_key(url) + " "
+        found: list[CaptureEntry] = []
+        for path in sorted(self.indexes_dir.glob("*" + CDXJ_SUFFIX)):
+            with open(path, encoding="utf-8") as lines:
+                for line in lines:
+                    if line.startswith(prefix):
+                        _, timestamp, fields = line.rstrip("\n").split(" ", 2)
+                        found.append(CaptureEntry(url, timestamp, json.loads(fields)))
+        return sorted(found, key=lambda entry: entry.timestamp)
+
+    def capture(self, url: str, at: str | None = None) -> StoredCapture:
+        """The capture of ``url`` nearest to ``at`` (a 1-14 digit timestamp prefix, as pywb's), else the latest.
+
+        Read through the CDXJ index, one seek into the WARC; a revisit's payload comes from its original.
+        """
+        entries = self.capture_entries(url)
+        if not entries:
+            raise CaptureNotFoundError(
+                f"{url} is not in the archive's indexes; check the URL, "
+                "or run `newsarchive reindex` after a cut-short crawl"
+            )
+        if at is None:
+            entry = entries[-1]
+        else:
+            target = int(at.ljust(14, "0")[:14])
+            entry = min(entries, key=lambda e: abs(int(e.timestamp) - target))
+        record, payload = self._record_at(entry.fields["filename"], int(entry.fields["offset"]))
+        http = record.http_headers
+        if record.rec_type == "revisit":
+            payload = self._original_payload(record)
+        return StoredCapture(
+            url=url,
+            timestamp=entry.timestamp,
+            record_type=record.rec_type,
+            status=int(http.get_statuscode()),
+            http_head=http.headers_buff or http.to_bytes(),
+            content_encoding=http.get_header("Content-Encoding"),
+            payload=payload,
+            warc_file=entry.fields["filename"],
+            offset=int(entry.fields["offset"]),
+        )
+
+    def _record_at(self, warc_file: str, offset: int) -> tuple[ArcWarcRecord, bytes]:
+        """The record at ``offset`` (one seek) and its payload exactly as stored (content-coding kept)."""
         with open(self.warc_path(warc_file), "rb") as stream:
             stream.seek(offset)
             record = next(iter(ArchiveIterator(stream)))
-            return record.content_stream().read() if record.rec_type == "response" else record.raw_stream.read()
+            return record, record.raw_stream.read()
+
+    def _original_payload(self, revisit: ArcWarcRecord) -> bytes:
+        headers = revisit.rec_headers
+        original_url = headers.get_header("WARC-Refers-To-Target-URI")
+        timestamp = iso_date_to_timestamp(headers.get_header("WARC-Refers-To-Date"))
+        digest = headers.get_header("WARC-Payload-Digest")
+        for entry in self.capture_entries(original_url):
+            if (
+                entry.timestamp == timestamp
+                and not entry.is_revisit
+                and (not digest or entry.fields["digest"] == digest)
+            ):
+                return self._record_at(entry.fields["filename"], int(entry.fields["offset"]))[1]
+        raise CaptureNotFoundError(
+            f"the original of the revisit of {headers.get_header('WARC-Target-URI')} ({original_url} at {timestamp}) "
+            "is not indexed; run `newsarchive reindex`"
+        )
+
+    def reindex(self, hints: ExtractionHints | None = None, article_url_pattern: str | None = None) -> ReindexSummary:
+        """Rebuild every index (CDXJ, capture digests, article index) from the closed WARCs alone."""
+        from newsarchive.archive.reindex import reindex
+
+        return reindex(self, hints=hints, article_url_pattern=article_url_pattern)
+
+    def verify(self) -> list[Problem]:
+        """Check digests, HTTP-level consistency, gzip members and index/WARC agreement; the problems found."""
+        from newsarchive.archive.verify import verify
+
+        return verify(self)
 
     def articles(
         self,

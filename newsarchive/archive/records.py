@@ -19,6 +19,8 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 
+from newsarchive.archive.revisits import IDENTICAL_PAYLOAD_PROFILE, SERVER_NOT_MODIFIED_PROFILE, Capture
+
 WARC_VERSION = "WARC/1.1"
 WARC_1_1_SPEC = "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
 
@@ -41,6 +43,8 @@ class HttpExchange:
     request_body: bytes = b""
     ip_address: str | None = None
     truncated: str | None = None
+    # Twisted's HTTP client always sends HTTP/1.1 requests, whatever version the server answers with.
+    request_protocol: str = "HTTP/1.1"
 
     @property
     def request_target(self) -> str:
@@ -136,28 +140,42 @@ class RecordFactory:
             warc_headers_dict=headers,
         )
 
-    def exchange(self, exchange: HttpExchange, warcinfo_id: str | None = None) -> tuple[ArcWarcRecord, ArcWarcRecord]:
-        """The request and response records of one exchange: one date, linked by WARC-Concurrent-To."""
+    def exchange(
+        self, exchange: HttpExchange, warcinfo_id: str | None = None, refers_to: Capture | None = None
+    ) -> tuple[ArcWarcRecord, ArcWarcRecord]:
+        """The request and response records of one exchange: one date, linked by WARC-Concurrent-To.
+
+        With ``refers_to`` (the original capture) the response becomes a ``revisit`` record: a ``304`` one of
+        the server-not-modified profile, any other one of the identical-payload-digest profile, whose HTTP
+        headers are kept and whose payload is left out (``WARC-Truncated: length``).
+        """
         request_id, response_id = self._make_record_id(), self._make_record_id()
         common = {"WARC-Warcinfo-ID": warcinfo_id} if warcinfo_id else {}
         if exchange.ip_address:
             common["WARC-IP-Address"] = exchange.ip_address
 
         response_extra = dict(common, **{"WARC-Concurrent-To": request_id})
-        if exchange.truncated:
-            response_extra["WARC-Truncated"] = exchange.truncated
         status_line = f"{exchange.protocol} {exchange.status} {exchange.reason}".rstrip().encode("latin-1")
-        response_headers = consistent_response_headers(exchange.response_headers, len(exchange.body))
-        response = self._builder.create_warc_record(
-            exchange.url,
-            "response",
-            payload=io.BytesIO(exchange.body),
-            length=len(exchange.body),
-            warc_headers_dict=self._warc_headers(response_id, exchange.date, response_extra),
-            http_headers=_http_headers(status_line, response_headers, is_request=False),
+        http_headers = _http_headers(
+            status_line,
+            consistent_response_headers(exchange.response_headers, len(exchange.body)),
+            is_request=False,
         )
+        if refers_to is None:
+            if exchange.truncated:
+                response_extra["WARC-Truncated"] = exchange.truncated
+            response = self._builder.create_warc_record(
+                exchange.url,
+                "response",
+                payload=io.BytesIO(exchange.body),
+                length=len(exchange.body),
+                warc_headers_dict=self._warc_headers(response_id, exchange.date, response_extra),
+                http_headers=http_headers,
+            )
+        else:
+            response = self._revisit(exchange, response_id, response_extra, http_headers, refers_to)
 
-        request_line = f"{exchange.method} {exchange.request_target} {exchange.protocol}".encode("latin-1")
+        request_line = f"{exchange.method} {exchange.request_target} {exchange.request_protocol}".encode("latin-1")
         request = self._builder.create_warc_record(
             exchange.url,
             "request",
@@ -170,6 +188,35 @@ class RecordFactory:
         )
         return request, response
 
+    def _revisit(
+        self,
+        exchange: HttpExchange,
+        record_id: str,
+        extra: dict[str, str],
+        http_headers: StatusAndHeaders,
+        original: Capture,
+    ) -> ArcWarcRecord:
+        extra = dict(extra)
+        if exchange.status == 304:
+            extra["WARC-Profile"] = SERVER_NOT_MODIFIED_PROFILE
+        else:
+            extra["WARC-Profile"] = IDENTICAL_PAYLOAD_PROFILE
+            extra["WARC-Truncated"] = "length"
+            extra["WARC-Payload-Digest"] = original.digest
+        extra.update(
+            {
+                "WARC-Refers-To": original.record_id,
+                "WARC-Refers-To-Target-URI": original.url,
+                "WARC-Refers-To-Date": original.date,
+            }
+        )
+        return self._builder.create_warc_record(
+            exchange.url,
+            "revisit",
+            warc_headers_dict=self._warc_headers(record_id, exchange.date, extra),
+            http_headers=http_headers,
+        )
+
 
 @dataclass(frozen=True)
 class RecordLocation:
@@ -180,3 +227,5 @@ class RecordLocation:
     length: int
     record_id: str
     date: datetime | None = None
+    record_type: str = "response"
+    refers_to: Capture | None = None  # for a revisit: the original, whose payload it repeats

@@ -2,67 +2,56 @@
 
 A crawl killed at any moment (SIGKILL, OOM killer, power cut) can leave:
 
-- a torn last record: a WARC holds one gzip member per record, each written whole and flushed, so only
-  the last member can be incomplete; everything before the end of the last complete member is intact;
-- an orphaned ``.open`` WARC that nobody will close;
+- a torn last exchange: a WARC holds one gzip member per record, each written whole and flushed, so only
+  the last member can be incomplete, and the request before a torn (or never written) response is left
+  alone at the end; everything before that exchange is intact;
+- an orphaned ``.open`` WARC that nobody will close (and its CDXJ never built);
 - a torn last line in its article index file;
 - article responses in a WARC whose index lines were never written (the crawl died between the two).
 
-:func:`find_damage` reports these; :func:`repair` truncates torn tails (only after the last complete
-member, and only when no complete member follows the damage), rebuilds the missing index lines from the
-WARC records, and renames orphaned ``.open`` files to their final names. Everything streams: a file is
-read once, in fixed-size blocks.
+:func:`find_damage` reports these as :class:`~newsarchive.archive.verify.Problem` values; :func:`repair` cuts
+torn tails (only after the last complete member, and only when no complete member follows the damage),
+rebuilds the missing article index lines with reindex's own functions, renames orphaned ``.open`` files to
+their final names and indexes them as a closing writer would. Everything streams, in fixed-size blocks.
 """
 
 from __future__ import annotations
 
 import os
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.timeutils import iso_date_to_datetime
 
-from newsarchive.archive.articles import INDEX_GLOB, ArticleIndexWriter, index_entry, read_index
-from newsarchive.archive.records import RecordLocation
+from newsarchive.archive.articles import INDEX_GLOB, ArticleIndexWriter, read_index
+from newsarchive.archive.cdxj import index_warc
+from newsarchive.archive.reindex import _article_entries
+from newsarchive.archive.revisits import CaptureIndex
+from newsarchive.archive.verify import GzipMemberError, Problem, gzip_members
 from newsarchive.archive.writer import OPEN_SUFFIX
-from newsarchive.extract.article import Article
+
+if TYPE_CHECKING:
+    from newsarchive.archive.reader import Archive
+    from newsarchive.extract.article import ExtractionHints
 
 _BLOCK = 1 << 16
 _GZIP_MAGIC = b"\x1f\x8b\x08"
-# Stored bodies are capped by the crawl (DOWNLOAD_MAXSIZE); anything bigger is not re-extracted.
-MAX_REBUILD_PAYLOAD = 64 * 1024 * 1024
-
-# (url, HTTP response headers, payload as stored, content-coding kept) -> the article, or None.
-ArticleFromResponse = Callable[[str, list[tuple[str, str]], bytes], Article | None]
-
-
-@dataclass(frozen=True)
-class Damage:
-    """One problem a crash can leave; ``repairable`` when :func:`repair` fixes it without losing a record."""
-
-    path: Path
-    kind: str  # "torn-tail", "damaged-member", "open-file", "torn-index-line"
-    detail: str
-    offset: int | None = None
-    repairable: bool = True
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.detail}"
+# Kinds of crash damage; the first three are repaired without losing a complete record.
+REPAIRABLE = ("torn-tail", "torn-index-line", "open-file")
+DAMAGED_MEMBER = "damaged-member"
 
 
 @dataclass
 class RepairReport:
-    """What :func:`repair` did."""
+    """What :func:`repair` did, and what it left for a human."""
 
     truncated: list[tuple[Path, int]] = field(default_factory=list)  # (file, bytes cut)
     finalised: list[Path] = field(default_factory=list)
     rebuilt_index_lines: int = 0
-    left_alone: list[Damage] = field(default_factory=list)
+    left_alone: list[Problem] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -70,102 +59,67 @@ class RepairReport:
         return bool(self.truncated or self.finalised or self.rebuilt_index_lines)
 
 
-class _DamagedMember(Exception):
-    def __init__(self, offset: int, reason: str) -> None:
-        super().__init__(reason)
-        self.offset = offset
-        self.reason = reason
-
-
-def _member_ends(stream: BinaryIO, start: int = 0) -> Iterator[int]:
-    """End offsets of the complete gzip members from ``start``; raises at the first broken or cut one.
-
-    Each member is inflated in bounded blocks and its output thrown away: zlib checks the CRC and size
-    trailer, which is what proves the member was written whole.
-    """
-    stream.seek(start)
-    consumed = 0
-    inflater = zlib.decompressobj(wbits=31)
-    pending = b""
-    while True:
-        if not pending:
-            pending = stream.read(_BLOCK)
-            if not pending:
-                if consumed:
-                    raise _DamagedMember(start, "incomplete gzip member")
-                return
-        try:
-            inflater.decompress(pending, _BLOCK)
-        except zlib.error as error:
-            raise _DamagedMember(start, f"bad gzip data ({error})") from None
-        if inflater.eof:
-            consumed += len(pending) - len(inflater.unused_data)
-            start += consumed
-            yield start
-            consumed, pending = 0, inflater.unused_data
-            inflater = zlib.decompressobj(wbits=31)
-        else:
-            consumed += len(pending) - len(inflater.unconsumed_tail)
-            pending = inflater.unconsumed_tail
-
-
 def _complete_member_after(stream: BinaryIO, offset: int) -> bool:
-    """Whether a complete gzip member starts anywhere after ``offset`` (damage in the middle, not a tail)."""
-    position = offset + 1
-    carry = b""
+    """Whether a whole gzip member starts anywhere after ``offset`` (damage in the middle, not a torn tail)."""
+    position, carry = offset + 1, b""
     while True:
         stream.seek(position)
         block = stream.read(_BLOCK)
         if not block:
             return False
-        data = carry + block
-        base = position - len(carry)
+        data, base = carry + block, position - len(carry)
         found = data.find(_GZIP_MAGIC)
         while found >= 0:
+            stream.seek(base + found)
             try:
-                next(_member_ends(stream, base + found))
+                next(gzip_members(stream))
                 return True
-            except (_DamagedMember, StopIteration):
+            except (GzipMemberError, StopIteration):
                 found = data.find(_GZIP_MAGIC, found + 1)
         carry = data[-(len(_GZIP_MAGIC) - 1) :]
         position += len(block)
 
 
-def scan_warc(path: Path) -> Damage | None:
-    """Check that ``path`` is a sequence of complete gzip members; describe the first damage if not."""
+def scan_warc(path: Path) -> Problem | None:
+    """Check that ``path`` ends with a whole exchange; describe the damage if it does not.
+
+    A torn tail is cut back to the start of its exchange: the request is written before its response, so a
+    last record that is a request (its response torn or never written) goes with the torn bytes; a request
+    alone records nothing the server sent. Damage followed by whole records is reported, never cut.
+    """
     with open(path, "rb") as stream:
         size = os.fstat(stream.fileno()).st_size
+        last_member: int | None = None
+        end, reason = size, ""
         try:
-            for _ in _member_ends(stream):
-                pass
-        except _DamagedMember as damage:
+            for offset, _ in gzip_members(stream):
+                last_member = offset
+        except GzipMemberError as damage:
             if _complete_member_after(stream, damage.offset):
-                return Damage(
+                return Problem(
+                    DAMAGED_MEMBER,
                     path,
-                    "damaged-member",
-                    f"damaged gzip member at offset {damage.offset} ({damage.reason}) with complete "
-                    "records after it; not repaired automatically, restore the file from a backup",
                     damage.offset,
-                    repairable=False,
+                    f"{damage}, with whole records after it: not repaired automatically; restore the file "
+                    "from a backup",
                 )
-            return Damage(
-                path,
-                "torn-tail",
-                f"torn last record at offset {damage.offset} ({size - damage.offset} bytes, {damage.reason})",
-                damage.offset,
-            )
-    return None
+            end, reason = damage.offset, f"{damage}"
+        if last_member is not None and _is_request(stream, last_member):
+            end, reason = last_member, "a request without its response" + (f", then {reason}" if reason else "")
+    if end == size:
+        return None
+    return Problem("torn-tail", path, end, f"torn last exchange ({size - end} bytes: {reason})")
 
 
-def torn_index_line(path: Path) -> Damage | None:
+def _is_request(stream: BinaryIO, offset: int) -> bool:
+    stream.seek(offset)
+    return next(iter(ArchiveIterator(stream))).rec_type == "request"
+
+
+def torn_index_line(path: Path) -> Problem | None:
     """A last index line with no newline (cut by a crash); reads only the file's tail."""
     with open(path, "rb") as stream:
         size = os.fstat(stream.fileno()).st_size
-        if size == 0:
-            return None
-        stream.seek(size - 1)
-        if stream.read(1) == b"\n":
-            return None
         end = size
         while end > 0:
             start = max(0, end - _BLOCK)
@@ -175,132 +129,96 @@ def torn_index_line(path: Path) -> Damage | None:
                 end = start + newline + 1
                 break
             end = start
-        return Damage(path, "torn-index-line", f"torn last line at offset {end} ({size - end} bytes)", end)
+    if end == size:
+        return None
+    return Problem("torn-index-line", path, end, f"torn last line ({size - end} bytes)")
 
 
-def _warc_files(archive_dir: Path) -> list[Path]:
-    warc_dir = archive_dir / "warc"
-    return sorted([*warc_dir.glob("*.warc.gz"), *warc_dir.glob("*.warc.gz" + OPEN_SUFFIX)], key=lambda p: p.name)
+def _warc_files(archive: Archive, closed_files: bool) -> Iterator[Path]:
+    for path in archive.warc_files(include_open=True):
+        if closed_files or path.name.endswith(OPEN_SUFFIX):
+            yield path
 
 
-def find_damage(
-    archive_dir: str | os.PathLike[str], *, closed_files: bool = True, open_files: bool = True
-) -> list[Damage]:
-    """Every crash damage in the archive: torn tails, ``.open`` files, torn index lines.
+def find_damage(archive: Archive, *, closed_files: bool = True) -> list[Problem]:
+    """Crash damage: torn index lines, torn or damaged WARC members, ``.open`` files left behind.
 
-    ``closed_files=False`` checks only ``.open`` WARCs (a closed file was synced before its rename);
-    ``open_files=False`` skips them, and index tails too (a running crawl is writing them).
+    ``closed_files=False`` looks at ``.open`` WARCs only (a closed file was synced before its rename;
+    ``verify`` checks closed files in full).
     """
-    archive_dir = Path(archive_dir)
-    found: list[Damage] = []
-    for path in sorted((archive_dir / "indexes").glob(INDEX_GLOB)) if open_files else ():
-        if damage := torn_index_line(path):
-            found.append(damage)
-    for path in _warc_files(archive_dir):
-        is_open = path.name.endswith(OPEN_SUFFIX)
-        if not (closed_files or is_open) or (is_open and not open_files):
-            continue
+    found = [p for p in map(torn_index_line, sorted(archive.indexes_dir.glob(INDEX_GLOB))) if p]
+    for path in _warc_files(archive, closed_files):
         if damage := scan_warc(path):
             found.append(damage)
-        if is_open:
-            found.append(Damage(path, "open-file", "left .open by a crawl that did not finish"))
+        if path.name.endswith(OPEN_SUFFIX):
+            found.append(Problem("open-file", path, None, "left .open by a crawl that did not finish"))
     return found
 
 
-def _indexed_record_ids(archive_dir: Path) -> dict[str, set[str]]:
-    indexed: dict[str, set[str]] = {}
-    for entry in read_index(archive_dir / "indexes"):
-        indexed.setdefault(entry.get("warc_file") or "", set()).add(entry.get("warc_record_id") or "")
-    return indexed
-
-
-def rebuild_article_lines(
-    warc_path: Path,
-    indexed: set[str],
-    article_from_response: ArticleFromResponse,
-    index: ArticleIndexWriter,
-) -> int:
-    """Append an index line for each article response in ``warc_path`` that has none; returns how many."""
-    warc_file = warc_path.name.removesuffix(OPEN_SUFFIX)
-    added = 0
-    with open(warc_path, "rb") as stream:
-        records = ArchiveIterator(stream)
-        for record in records:
-            record_id = record.rec_headers.get_header("WARC-Record-ID")
-            status = record.http_headers.get_statuscode() if record.http_headers else None
-            if record.rec_type != "response" or status != "200" or record_id in indexed:
-                continue
-            payload = record.raw_stream.read(MAX_REBUILD_PAYLOAD + 1)
-            records.read_to_end(record)
-            if len(payload) > MAX_REBUILD_PAYLOAD:
-                continue
-            url = record.rec_headers.get_header("WARC-Target-URI")
-            article = article_from_response(url, record.http_headers.headers, payload)
-            if article is None:
-                continue
-            date = iso_date_to_datetime(record.rec_headers.get_header("WARC-Date")).replace(tzinfo=UTC)
-            location = RecordLocation(
-                warc_file, records.get_record_offset(), records.get_record_length(), record_id, date
-            )
-            index.append(index_entry(article, location, date))
-            added += 1
-    return added
-
-
 def repair(
-    archive_dir: str | os.PathLike[str],
+    archive: Archive,
     *,
-    article_from_response: ArticleFromResponse | None = None,
-    on_finalised: Callable[[Path], None] | None = None,
+    hints: ExtractionHints | None = None,
+    article_url_pattern: str | None = None,
     closed_files: bool = True,
 ) -> RepairReport:
-    """Repair crash damage; the caller must hold the archive's lock (no crawl may be writing).
+    """Repair crash damage; the caller holds the archive's lock (no crawl may be writing).
 
-    Torn index lines and torn WARC tails are cut off; article responses without index lines get them
-    (when ``article_from_response`` is given); orphaned ``.open`` files are renamed to their final names
-    and passed to ``on_finalised`` (to index them as a closed file would be). ``closed_files=False``
-    limits the work to ``.open`` files, as a crawl does when it starts.
+    Torn index lines and torn WARC tails are cut off; article responses without an index line get one
+    (``hints`` and ``article_url_pattern`` as the crawl used them); orphaned ``.open`` files are renamed and
+    indexed. ``closed_files=False`` limits the WARC work to ``.open`` files, as a crawl does on start.
     """
-    archive_dir = Path(archive_dir)
     report = RepairReport()
-    for damage in find_damage(archive_dir, closed_files=closed_files):
+    for damage in find_damage(archive, closed_files=closed_files):
         if damage.kind in ("torn-tail", "torn-index-line"):
             assert damage.offset is not None
             cut = damage.path.stat().st_size - damage.offset
             os.truncate(damage.path, damage.offset)
             report.truncated.append((damage.path, cut))
-        elif damage.kind == "damaged-member":
+        elif damage.kind == DAMAGED_MEMBER:
             report.left_alone.append(damage)
-    targets = [p for p in _warc_files(archive_dir) if closed_files or p.name.endswith(OPEN_SUFFIX)]
-    if article_from_response is not None and targets:
-        indexed = _indexed_record_ids(archive_dir)
-        index = ArticleIndexWriter(archive_dir / "indexes", datetime.now(UTC))
-        try:
-            for path in targets:
-                if path not in {d.path for d in report.left_alone}:
-                    names = indexed.get(path.name.removesuffix(OPEN_SUFFIX), set())
-                    report.rebuilt_index_lines += rebuild_article_lines(path, names, article_from_response, index)
-        finally:
-            index.close()
+    damaged = {problem.path for problem in report.left_alone}
+    targets = [path for path in _warc_files(archive, closed_files) if path not in damaged]
+    if targets:
+        report.rebuilt_index_lines = _rebuild_article_lines(archive, targets, hints, article_url_pattern)
     for path in targets:
         if path.name.endswith(OPEN_SUFFIX):
-            _finalise(path, report, on_finalised)
+            _finalise(archive, path, report)
     return report
 
 
-def _finalise(path: Path, report: RepairReport, on_finalised: Callable[[Path], None] | None) -> None:
+def _rebuild_article_lines(
+    archive: Archive, warcs: list[Path], hints: ExtractionHints | None, article_url_pattern: str | None
+) -> int:
+    indexed = {entry.get("warc_record_id") for entry in read_index(archive.indexes_dir)}
+    captures = CaptureIndex.load(archive.indexes_dir)
+    index = ArticleIndexWriter(archive.indexes_dir, datetime.now(UTC))
+    added = 0
+    try:
+        for path in warcs:
+            final_name = path.name.removesuffix(OPEN_SUFFIX)
+            for entry in _article_entries(archive, [path], captures, hints, article_url_pattern):
+                if entry["warc_record_id"] not in indexed:
+                    # Named by its final name, as the crawl names it: readers find a still-.open file too.
+                    index.append({**entry, "warc_file": final_name})
+                    added += 1
+    finally:
+        index.close()
+    return added
+
+
+def _finalise(archive: Archive, path: Path, report: RepairReport) -> None:
     if path.stat().st_size == 0:
-        # Killed before its first record was complete: nothing to keep.
+        # Killed before its first record was whole: there is nothing in it to keep.
         path.unlink()
         report.finalised.append(path)
         return
     final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
     if final.exists():
-        report.left_alone.append(Damage(path, "open-file", f"{final.name} exists too; compare them by hand"))
+        report.left_alone.append(Problem("open-file", path, None, f"{final.name} exists too; compare them by hand"))
         return
     with open(path, "rb") as stream:
         os.fsync(stream.fileno())
     os.replace(path, final)
+    index_warc(final, archive.indexes_dir)
     report.finalised.append(final)
-    if on_finalised is not None:
-        on_finalised(final)

@@ -19,7 +19,9 @@ from newsarchive.archive.records import (
     RecordFactory,
     RecordLocation,
     new_record_id,
+    warc_date,
 )
+from newsarchive.archive.revisits import Capture, CaptureIndex, is_original, payload_digest
 from newsarchive.errors import ArchiveWriteError
 
 OPEN_SUFFIX = ".open"
@@ -54,6 +56,7 @@ class WarcWriter:
         clock: Callable[[], datetime] = utc_now,
         make_record_id: Callable[[], str] = new_record_id,
         on_close: Callable[[Path], None] | None = None,
+        captures: CaptureIndex | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.prefix = prefix
@@ -62,6 +65,8 @@ class WarcWriter:
         self._clock = clock
         self._records = RecordFactory(make_record_id)
         self._on_close = on_close
+        # Without an index of earlier captures every response is written in full (no revisits).
+        self.captures = captures
         self._serial = 0
         self._file: BinaryIO | None = None
         self._path: Path | None = None
@@ -108,12 +113,39 @@ class WarcWriter:
         )
 
     def write_exchange(self, exchange: HttpExchange) -> tuple[RecordLocation, RecordLocation]:
-        """Write the request and response records of one exchange; return both locations."""
+        """Write the request and response (or revisit) records of one exchange; return both locations.
+
+        A complete ``200`` whose payload digest is already archived becomes an identical-payload-digest
+        revisit, a ``304`` a server-not-modified revisit of the URL's latest capture; the location of a revisit
+        carries the original it refers to (``refers_to``).
+        """
         if self._file is None:
             self._open()
-        request, response = self._records.exchange(exchange, self._warcinfo_id)
-        request_location = replace(self._write(request), date=exchange.date)
-        response_location = replace(self._write(response), date=exchange.date)
+        original: Capture | None = None
+        digest: str | None = None
+        if self.captures is not None:
+            if exchange.status == 304:
+                original = self.captures.latest(exchange.url)
+            elif is_original(exchange.status, bool(exchange.truncated)):
+                digest = payload_digest(exchange.body)
+                original = self.captures.by_digest(digest)
+        request, response = self._records.exchange(exchange, self._warcinfo_id, refers_to=original)
+        request_location = replace(self._write(request), date=exchange.date, record_type="request")
+        response_location = replace(
+            self._write(response), date=exchange.date, record_type=response.rec_type, refers_to=original
+        )
+        if self.captures is not None and digest is not None and original is None:
+            self.captures.add(
+                Capture(
+                    digest=digest,
+                    url=exchange.url,
+                    date=warc_date(exchange.date),
+                    record_id=response_location.record_id,
+                    warc_file=response_location.warc_file,
+                    offset=response_location.offset,
+                    length=response_location.length,
+                )
+            )
         assert self._file is not None
         if self._file.tell() >= self.max_size:
             self.close()

@@ -29,7 +29,7 @@ def demo_command(archive_path: Path) -> None:
         "\nNext, try:\n"
         f"  newsarchive export --archive {archive_path} --format jsonl | head -n 2\n"
         f"  newsarchive export --archive {archive_path} --format csv --lang ru -o articles.csv\n"
-        f"  python -m warcio index {archive_path}/warc/*.warc.gz\n",
+        f"  warcio index {archive_path}/warc/*.warc.gz\n",
         err=True,
     )
     raise SystemExit(summary.exit_code)

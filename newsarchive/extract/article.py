@@ -10,7 +10,8 @@ class ExtractionHints:
     """Per-site help for extraction: CSS selectors per field and the site's time zone.
 
     ``selectors`` maps a field (``title``, ``date``, ``time``, ``category``, ``tags``, ``author``,
-    ``body``) to a CSS selector; ``exclude`` lists selectors of page chrome to drop before extraction.
+    ``body``, ``lead``) to a CSS selector; ``exclude`` lists selectors of page chrome to drop before
+    extraction. ``language`` is used when the page declares none.
     """
 
     timezone: str | None = None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from contextlib import suppress
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _MONTHS: dict[str, int] = {}
@@ -50,17 +50,21 @@ def zone(name: str | None) -> tzinfo | None:
 
 
 def format_moment(day: date, clock: time | None, tz: tzinfo | None) -> str:
-    """ISO 8601: a full timestamp with offset when the time (and zone) is known, else the date alone."""
-    if clock is None:
+    """ISO 8601: a full timestamp with offset when the time and the zone are known, else the date alone.
+
+    A local time without a zone cannot be given an offset without inventing one, so it is dropped.
+    """
+    if clock is None or tz is None:
         return day.isoformat()
-    moment = datetime.combine(day, clock)
-    if tz is not None:
-        moment = moment.replace(tzinfo=tz)
-    return moment.isoformat()
+    return datetime.combine(day, clock, tzinfo=tz).isoformat()
 
 
 def parse_iso(value: str | None, tz: tzinfo | None = None) -> str | None:
-    """Normalise an ISO-like date string; a naive timestamp gets the site's zone."""
+    """Normalise an ISO-like date string to the site's zone.
+
+    A timestamp with an offset is shown in the site's zone when one is known (``11:31Z`` is ``15:31+04:00`` in
+    Baku); a naive one takes the site's zone, or is cut to its date when no zone is known.
+    """
     if not value:
         return None
     match = _ISO.match(value)
@@ -74,16 +78,18 @@ def parse_iso(value: str | None, tz: tzinfo | None = None) -> str | None:
         clock = time(int(hour), int(minute), int(second or 0))
     except ValueError:
         return None
-    if offset:
-        parsed = datetime.fromisoformat(
-            f"{the_day.isoformat()}T{clock.isoformat()}{'+00:00' if offset == 'Z' else _colon(offset)}"
-        )
-        return parsed.isoformat()
-    return format_moment(the_day, clock, tz)
+    if not offset:
+        return format_moment(the_day, clock, tz)
+    moment = datetime.combine(the_day, clock, tzinfo=_offset(offset))
+    return (moment.astimezone(tz) if tz is not None else moment).isoformat()
 
 
-def _colon(offset: str) -> str:
-    return offset if ":" in offset else f"{offset[:3]}:{offset[3:]}"
+def _offset(text: str) -> tzinfo:
+    if text == "Z":
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    hours, minutes = int(text[1:3]), int(text[-2:])
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
 def find_visible_date(text: str) -> date | None:

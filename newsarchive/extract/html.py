@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
 
 from charset_normalizer import from_bytes
 from lxml import etree, html
@@ -34,35 +35,67 @@ def _known(label: bytes | str | None) -> str | None:
 
 
 def detect_encoding(body: bytes, content_type: bytes | str | None = None) -> str:
-    """The page's encoding: BOM, then HTTP charset, then meta charset, then UTF-8 if valid, then detection."""
+    """The page's encoding: a BOM, else the HTTP charset, else a meta charset, else detection.
+
+    A declared UTF-8 that most of the non-ASCII bytes contradict is a server's mistake (a windows-1251 page
+    sent as UTF-8), so detection decides there; stray invalid bytes in real UTF-8 only become U+FFFD.
+    """
     for bom, name in _BOMS:
         if body.startswith(bom):
             return name
+    declared = None
     if content_type:
         raw = content_type.encode("latin-1") if isinstance(content_type, str) else content_type
         match = _HTTP_CHARSET.search(raw)
-        if match and (name := _known(match.group(1))):
-            return name
-    match = _META_CHARSET.search(body[:4096])
-    if match and (name := _known(match.group(1))):
-        return name
-    try:
-        body.decode("utf-8")
+        declared = _known(match.group(1)) if match else None
+    if declared is None and (match := _META_CHARSET.search(body[:4096])):
+        declared = _known(match.group(1))
+    if declared is not None and (declared != "utf-8" or not _mostly_invalid_utf8(body)):
+        return declared
+    if _is_utf8(body):
         return "utf-8"
+    best = from_bytes(body[:65536]).best()
+    return (_known(best.encoding) if best is not None else None) or "windows-1252"
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
     except UnicodeDecodeError:
-        best = from_bytes(body[:65536]).best()
-        return _known(best.encoding) if best is not None else "windows-1252"
+        return False
+    return True
+
+
+def _mostly_invalid_utf8(body: bytes) -> bool:
+    if _is_utf8(body):
+        return False
+    text = body.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd")
+    return invalid > sum(1 for char in text if char > "\x7f") - invalid
+
+
+_PARSERS = threading.local()
+
+
+def _parser() -> html.HTMLParser:
+    # A parser is reused (building one per page costs time) but never shared between threads.
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = html.HTMLParser(encoding="utf-8", remove_comments=True, collect_ids=False)
+    return parser
 
 
 def parse_html(body: bytes, content_type: bytes | str | None = None) -> html.HtmlElement | None:
     """Parse a page once; None when the bytes hold no HTML document."""
     if not body.strip():
         return None
-    encoding = detect_encoding(body, content_type) or "utf-8"
-    # Decoding ourselves (with replacement) keeps invalid bytes from making lxml give up on the page.
-    text = body.decode(encoding, errors="replace").lstrip("\ufeff")
-    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    encoding = detect_encoding(body, content_type)
+    # libxml2 gets UTF-8 it can trust: valid UTF-8 as it is (no copy), anything else decoded here with
+    # replacement characters, so that invalid bytes cannot make it drop the rest of the page.
+    data = body.removeprefix(codecs.BOM_UTF8)
+    if encoding != "utf-8" or not _is_utf8(data):
+        data = data.decode(encoding, errors="replace").lstrip("\ufeff").encode("utf-8")
     try:
-        return html.document_fromstring(text, parser=html.HTMLParser(remove_comments=True))
+        return html.document_fromstring(data, parser=_parser())
     except (etree.ParserError, ValueError):
         return None

@@ -28,6 +28,16 @@ ARTICLE_TYPES = {
 }
 _SPACE = re.compile(r"\s+")
 _DATELINE_WINDOW = 300
+# Class or id tokens of an article's tag list ("news-tags", "article__tags", "tag-list", "keywords").
+_TAG_CLASS = re.compile(r"(?:^|[\s_-])(?:tags?|tag-?list|keywords|topics)(?:$|[\s_-])", re.IGNORECASE)
+# Blocks after the headline (XPath's following:: axis is in document order).
+_TAG_BLOCKS = "following::*[contains(@class, 'tag') or contains(@id, 'tag') or contains(@class, 'keyword')][.//a]"
+_SITE_WIDE_CLASS = re.compile(r"trend|popular|cloud|most", re.IGNORECASE)
+_CHROME = ("header", "nav", "aside", "footer")
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_MIN_LEAD = 40
+_LEAD_PREFIX = 40
+_LANGUAGE = re.compile(r"([a-z]{2})(?:$|[-_])", re.IGNORECASE)
 _SITE_SUFFIX = re.compile(r"\s+(?:[-|–—]|::)\s+([^-|–—:]+)$")
 
 
@@ -92,11 +102,23 @@ class PageMetadata:
         return bool(self.jsonld) or self.meta.get("og:type", "").lower() == "article"
 
     def language(self) -> str | None:
-        """ISO 639-1 code from ``<html lang>`` or ``og:locale``."""
-        raw = self.tree.get("lang") or self.meta.get("og:locale") or self.jsonld.get("inLanguage")
-        if not isinstance(raw, str) or not raw.strip():
-            return None
-        return re.split(r"[-_]", raw.strip())[0].lower()[:2] or None
+        """ISO 639-1 code the page declares: ``<html lang>``, the hreflang of its own URL, og:locale, JSON-LD."""
+        # Checked in turn, not gathered first: the hreflang lookup is only needed on pages without a lang.
+        return (
+            language_code(self.tree.get("lang"))
+            or language_code(self.meta.get("content-language"))
+            or language_code(self._own_hreflang())
+            or language_code(self.meta.get("og:locale"))
+            or language_code(self.jsonld.get("inLanguage"))
+        )
+
+    def _own_hreflang(self) -> str | None:
+        """The hreflang of the alternate link that points at this very page (URL or canonical)."""
+        own = {self.url, self.canonical_url()}
+        for link in self.tree.iterfind(".//link[@hreflang]"):
+            if link.get("href") and urljoin(self.url, link.get("href").strip()) in own:
+                return link.get("hreflang")
+        return None
 
     def canonical_url(self) -> str | None:
         """The canonical link, else og:url, absolute."""
@@ -178,12 +200,13 @@ class PageMetadata:
     def category_link(self) -> str | None:
         """The text of a link to the article's parent path (``/ru/economy/`` for ``/ru/economy/slug/``)."""
         path = urlsplit(self.url).path.rstrip("/")
-        parent = path.rsplit("/", 1)[0] + "/"
-        if parent == "/":
+        parent = path.rsplit("/", 1)[0]
+        if not parent:
             return None
-        for anchor in self.tree.iter("a"):
-            href = anchor.get("href")
-            if not href or urlsplit(urljoin(self.url, href)).path not in (parent, parent.rstrip("/")):
+        section = parent.rsplit("/", 1)[-1]
+        # Resolving every link of a page is slow; only links that name the section can point at it.
+        for anchor in self.tree.xpath(".//a[contains(@href, $section)]", section=section):
+            if urlsplit(urljoin(self.url, anchor.get("href"))).path.rstrip("/") != parent:
                 continue
             if text := clean(anchor.text_content()):
                 return text
@@ -197,6 +220,28 @@ class PageMetadata:
             tags = keywords if isinstance(keywords, list) else str(keywords or "").split(",")
         return unique(clean(tag) for tag in tags)
 
+    def tag_links(self) -> list[str]:
+        """The links of the article's own tag block (``class="news-tags"``), not a site-wide trending bar.
+
+        The block must follow the headline inside the headline's ``<article>`` (or, without one, outside the
+        page's header, navigation, sidebars and footer), so bars of popular tags elsewhere never count.
+        """
+        heading = next(self.tree.iter("h1"), None)
+        if heading is None:
+            return []
+        scope = next(heading.iterancestors("article"), None)
+        for block in heading.xpath(_TAG_BLOCKS):
+            names = f"{block.get('class', '')} {block.get('id', '')}"
+            if not _TAG_CLASS.search(names) or _SITE_WIDE_CLASS.search(names):
+                continue
+            if scope is not None and scope not in block.iterancestors():
+                break
+            if scope is None and next(block.iterancestors(*_CHROME), None) is not None:
+                continue
+            if tags := unique(clean((a.text_content() or "").lstrip("#")) for a in block.iter("a")):
+                return tags
+        return []
+
     def author(self) -> str | None:
         """The author's name from JSON-LD or the author meta tag."""
         author = self.jsonld.get("author")
@@ -209,6 +254,34 @@ class PageMetadata:
     def description(self) -> str | None:
         """The summary from the description metas."""
         return clean(self.meta.get("description") or self.meta.get("og:description"))
+
+    def visible_lead(self, body_start: str) -> str | None:
+        """The description, when the page shows it as its own block just before the body (a news lead).
+
+        ``body_start`` is the beginning of the extracted body. A block of the same text elsewhere (a
+        standfirst under the headline, a teaser in a list) is a summary, not part of the article's text.
+        """
+        description = self.description()
+        if not description or len(description) < _MIN_LEAD:
+            return None
+        body = self.tree.find("body")
+        if body is None:
+            return None
+        # Looking up a prefix in C is cheap; only then compare whole blocks of text.
+        for node in body.xpath(".//text()[contains(., $start)]", start=description[:_LEAD_PREFIX]):
+            # The lead block is the outermost element holding exactly the description (<div><strong>...).
+            block, element = None, node.getparent()
+            while element is not None and element is not body:
+                text = clean(element.text_content()) or ""
+                if text != description:
+                    if block is not None or len(text) > len(description):
+                        break
+                else:
+                    block = element
+                element = element.getparent()
+            if block is not None:
+                return description if _leads_into(block, body_start) else None
+        return None
 
     def image(self) -> str | None:
         """The lead image, absolute."""
@@ -253,6 +326,24 @@ def strip_site_name(title: str | None, site_name: str | None) -> str | None:
         if (site_name and last == site_name.strip().lower()) or re.fullmatch(r"[\w.-]+\.[a-z]{2,}", last):
             return title[: match.start()].strip()
     return title
+
+
+def _leads_into(element: html.HtmlElement, body_start: str) -> bool:
+    """``element`` is a paragraph-like block directly followed by the block where the body starts."""
+    following = element.getnext()
+    return (
+        element.tag not in _HEADINGS
+        and following is not None
+        and body_start[:_LEAD_PREFIX] in (clean(following.text_content()) or "")
+    )
+
+
+def language_code(raw: object) -> str | None:
+    """The ISO 639-1 part of a language tag (``ru-RU``, ``az_AZ``, ``en``); None for anything else."""
+    if not isinstance(raw, str):
+        return None
+    match = _LANGUAGE.match(raw.strip())
+    return match.group(1).lower() if match else None
 
 
 def unique(values: object) -> list[str]:

@@ -25,9 +25,12 @@ from scrapy.http import Request, Response
 from scrapy.utils.defer import deferred_from_coro
 
 import newsarchive
+from newsarchive.archive.cdxj import index_warc
 from newsarchive.archive.records import WARC_1_1_SPEC, HeaderList, HttpExchange
+from newsarchive.archive.revisits import CaptureIndex
 from newsarchive.archive.writer import WarcWriter
 from newsarchive.errors import ArchiveWriteError
+from newsarchive.spiders.handler import RAW_HEAD_META, RawHead
 
 logger = logging.getLogger(__name__)
 
@@ -47,23 +50,52 @@ def _header_list(headers: scrapy.http.headers.Headers) -> HeaderList:
     return [(name, value) for name, values in headers.items() for value in values]
 
 
+def parse_raw_head(head: RawHead) -> tuple[str, str, HeaderList]:
+    """Protocol, reason phrase and header list of a raw response head, bytes kept (obs-fold lines included).
+
+    Lines without a colon are left out, as Scrapy's lenient parser (and browsers) skip them.
+    """
+    protocol, _, rest = head.status_line.partition(b" ")
+    _, _, reason = rest.partition(b" ")
+    headers: HeaderList = []
+    for line in head.header_lines:
+        if line[:1] in (b" ", b"\t") and headers:
+            name, value = headers[-1]
+            headers[-1] = (name, value + b"\r\n" + line)
+        elif b":" in line:
+            name, value = line.split(b":", 1)
+            headers.append((name, value.strip(b" \t")))
+    return protocol.decode("latin-1"), reason.decode("latin-1"), headers
+
+
 def exchange_from(request: Request, response: Response, date: datetime) -> HttpExchange:
-    """The exchange as it crossed the network, from Scrapy's request and its undecoded response."""
+    """The exchange as it crossed the network, from Scrapy's request and its undecoded response.
+
+    The response head comes from :class:`RawHeadDownloadHandler` when it ran; else it is rebuilt from what
+    Scrapy keeps (header names title-cased, the standard reason phrase, connection headers lost).
+    """
     request_headers = [(b"Host", _host_header(request.url)), *_header_list(request.headers)]
-    try:
-        reason = HTTPStatus(response.status).phrase
-    except ValueError:
-        reason = ""
-    truncated = "length" if {"partial", "dataloss"} & set(response.flags) else None
+    raw_head = request.meta.pop(RAW_HEAD_META, None)
+    if raw_head is not None:
+        protocol, reason, response_headers = parse_raw_head(raw_head)
+    else:
+        protocol, response_headers = response.protocol or "HTTP/1.1", _header_list(response.headers)
+        try:
+            reason = HTTPStatus(response.status).phrase
+        except ValueError:
+            reason = ""
+    # "dataloss": fewer bytes than Content-Length or chunking promised. Scrapy's "partial" only says the body
+    # was delimited by the connection closing, which is how such a body ends anyway (RFC 9112, 6.3).
+    truncated = "length" if "dataloss" in response.flags else None
     return HttpExchange(
         url=response.url,
         method=request.method,
         request_headers=request_headers,
         request_body=request.body,
-        protocol=response.protocol or "HTTP/1.1",
+        protocol=protocol,
         status=response.status,
         reason=reason,
-        response_headers=_header_list(response.headers),
+        response_headers=response_headers,
         body=response.body,
         date=date,
         ip_address=str(response.ip_address) if response.ip_address else None,
@@ -100,11 +132,15 @@ class WarcCapture:
         archive = crawler.settings.get("NEWSARCHIVE_ARCHIVE")
         if not archive:
             raise NotConfigured("NEWSARCHIVE_ARCHIVE is not set")
+        indexes = Path(archive) / "indexes"
         writer = WarcWriter(
             Path(archive) / "warc",
             warcinfo=warcinfo_fields(crawler),
             prefix=crawler.settings.get("NEWSARCHIVE_WARC_PREFIX", "newsarchive"),
             max_size=crawler.settings.getint("NEWSARCHIVE_WARC_MAX_SIZE"),
+            # Each WARC is indexed (CDXJ + capture digests) as it closes, from its final bytes.
+            on_close=lambda path: index_warc(path, indexes),
+            captures=CaptureIndex.load(indexes),
         )
         extension = cls(crawler, writer)
         crawler.signals.connect(extension.response_downloaded, signal=signals.response_downloaded)

@@ -9,33 +9,26 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
-from scrapy.utils._compression import _DecompressionMaxSizeExceeded, _inflate, _unbrotli
-from scrapy.utils.gz import gunzip
 
 from newsarchive.archive.lock import ArchiveLock
 from newsarchive.archive.reader import Archive
-from newsarchive.archive.repair import ArticleFromResponse, RepairReport, repair
+from newsarchive.archive.repair import RepairReport, repair
 from newsarchive.archive.runs import append_run
 from newsarchive.errors import ArchiveWriteError
-from newsarchive.extract import NO_HINTS
-from newsarchive.extract.article import Article
 from newsarchive.spiders.logs import install_download_error_filter
 from newsarchive.spiders.news import NewsSpider
-from newsarchive.spiders.pages import analyse_page
 from newsarchive.spiders.profiles import SiteProfile, resolve_targets
 
 logger = logging.getLogger(__name__)
@@ -133,7 +126,7 @@ def crawl(
         # Created first: it configures logging (level, --log-file), which the repair's messages use.
         process = CrawlerProcess(settings)
         install_download_error_filter()
-        repaired = repair_interrupted_crawl(archive, article_extractor(profile, settings))
+        repaired = repair_interrupted_crawl(archive, profile)
         summary: CrawlSummary | None = None
         try:
             summary = _run_scrapy(process, archive, profile, start_urls)
@@ -290,12 +283,17 @@ def record_run(
     append_run(archive.path, run)
 
 
-def repair_interrupted_crawl(archive: Archive, article_from_response: ArticleFromResponse) -> RepairReport:
+def repair_interrupted_crawl(archive: Archive, profile: SiteProfile | None) -> RepairReport:
     """Finish what a killed crawl left (torn tails cut, missing index lines rebuilt, ``.open`` files renamed).
 
     Only ``.open`` WARCs and index tails are looked at: a closed WARC was synced before its rename.
     """
-    report = repair(archive.path, article_from_response=article_from_response, closed_files=False)
+    report = repair(
+        archive,
+        hints=profile.hints if profile else None,
+        article_url_pattern=profile.article_url_pattern if profile else None,
+        closed_files=False,
+    )
     if report.changed:
         logger.warning(
             "Repaired an interrupted crawl in %s: %d torn tails cut, %d open WARCs finished, %d index lines rebuilt",
@@ -304,52 +302,3 @@ def repair_interrupted_crawl(archive: Archive, article_from_response: ArticleFro
     for damage in report.left_alone:
         logger.error("Not repaired: %s", damage)
     return report
-
-
-_DECODERS: dict[str, Callable[..., bytes]] = {
-    "gzip": gunzip,
-    "x-gzip": gunzip,
-    "deflate": _inflate,
-    "br": _unbrotli,
-}
-
-
-def decoded_body(payload: bytes, content_encoding: str, max_size: int) -> bytes | None:
-    """The body with its content-codings undone (capped at ``max_size``), None if it cannot be decoded."""
-    body = payload
-    for coding in reversed([c.strip().lower() for c in content_encoding.split(",") if c.strip()]):
-        if coding == "identity":
-            continue
-        decode = _DECODERS.get(coding)
-        if decode is None:
-            return None
-        try:
-            body = decode(body, max_size=max_size)
-        except (_DecompressionMaxSizeExceeded, OSError, EOFError, ValueError):
-            return None
-    return body
-
-
-def article_extractor(profile: SiteProfile | None, settings: Settings) -> ArticleFromResponse:
-    """The crawl's own article recognition, for rebuilding index lines from archived responses."""
-    hints = profile.hints if profile else None
-    pattern = re.compile(profile.article_url_pattern) if profile and profile.article_url_pattern else None
-    max_size = settings.getint("DOWNLOAD_MAXSIZE")
-
-    def is_article_url(url: str) -> bool:
-        return bool(pattern and pattern.search(urlsplit(url).path))
-
-    def extract(url: str, headers: list[tuple[str, str]], payload: bytes) -> Article | None:
-        fields = {name.lower(): value for name, value in headers}
-        content_type = fields.get("content-type", "")
-        if "html" not in content_type.lower():
-            return None
-        body = decoded_body(payload, fields.get("content-encoding", ""), max_size)
-        if body is None:
-            return None
-        analysis = analyse_page(
-            body, url, content_type.encode("latin-1"), hints or NO_HINTS, is_article_url if pattern else None
-        )
-        return analysis.article
-
-    return extract

@@ -1,5 +1,7 @@
 """newsarchive's Scrapy settings (``scrapy.cfg`` points here); ``crawl()`` layers its options on top."""
 
+from newsarchive.archive.content import MAX_DECODED_SIZE
+
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["newsarchive.spiders"]
 
@@ -27,12 +29,27 @@ LOG_FORMATTER = "newsarchive.spiders.logs.ReasonLogFormatter"
 NEWSARCHIVE_RETRY_BACKOFF = 1.0
 NEWSARCHIVE_RETRY_AFTER_MAX = 60.0
 DOWNLOAD_TIMEOUT = 30
-# The cap holds for the decompressed body too (HttpCompressionMiddleware stops inflating past it).
-DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+# The cap holds for the decompressed body too (HttpCompressionMiddleware stops inflating past it);
+# reindex and verify decode stored bodies under the same cap.
+DOWNLOAD_MAXSIZE = MAX_DECODED_SIZE
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REDIRECT_MAX_TIMES = 10
+
+# Archive every response head exactly as received (reason phrase, header case and order, Transfer-Encoding).
+DOWNLOAD_HANDLERS = {
+    "http": "newsarchive.spiders.handler.RawHeadDownloadHandler",
+    "https": "newsarchive.spiders.handler.RawHeadDownloadHandler",
+}
+# Ask for the identity coding, as Heritrix and wget do: a page that did not change then has the same payload
+# digest on every fetch (a revisit), whatever compression level or CDN node served it. A server that
+# compresses anyway is archived as sent, and Scrapy's HttpCompressionMiddleware still decodes it for parsing.
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en",
+    "Accept-Encoding": "identity",
+}
 
 EXTENSIONS = {"newsarchive.spiders.capture.WarcCapture": 0}
 ITEM_PIPELINES = {"newsarchive.spiders.pipelines.ArticleIndexPipeline": 300}

@@ -1,0 +1,139 @@
+"""Per-WARC indexes, written when a WARC closes and rebuilt by ``reindex``: the CDXJ and the capture digests.
+
+The CDXJ is what pywb reads: ``<SURT key> <14-digit timestamp> <JSON>``, one line per ``response``/``revisit``
+record, fields ``url, mime, status, digest, length, offset, filename`` spelt exactly as cdxj-indexer writes
+them, lines sorted in byte order. The ``.digests`` file lists the originals a later revisit may refer to
+(:mod:`newsarchive.archive.revisits`). Both come from one streaming read of the closed WARC.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import surt
+from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
+from warcio.timeutils import iso_date_to_timestamp
+
+from newsarchive.archive.revisits import DIGESTS_SUFFIX, Capture, is_original, payload_digest
+
+CDXJ_SUFFIX = ".cdxj"
+WARC_SUFFIX = ".warc.gz"
+_INDEXED_TYPES = ("response", "revisit", "resource", "metadata")
+_MIME_END = re.compile(r"[;\s]")
+
+
+def index_name(warc_file: str, suffix: str) -> str:
+    """``newsarchive-...-123.warc.gz`` -> ``newsarchive-...-123<suffix>``."""
+    return Path(warc_file).name.removesuffix(WARC_SUFFIX) + suffix
+
+
+def url_key(url: str) -> str:
+    """The SURT sort key pywb looks captures up by."""
+    try:
+        return surt.surt(url)
+    except ValueError:
+        return url
+
+
+def _mime(record: ArcWarcRecord) -> str | None:
+    if record.rec_type == "revisit":
+        return "warc/revisit"
+    if record.rec_type in ("response", "request"):
+        value = record.http_headers.get_header("Content-Type") if record.http_headers else None
+    else:
+        value = record.rec_headers.get_header("Content-Type")
+    return _MIME_END.split(value, 1)[0].strip() if value else value
+
+
+def _is_indexed(record: ArcWarcRecord) -> bool:
+    if record.rec_type not in _INDEXED_TYPES:
+        return False
+    # cdxj-indexer leaves out warc-fields resources and metadata (crawl logs and the like)
+    return record.rec_type in ("response", "revisit") or (
+        record.rec_headers.get_header("Content-Type") != "application/warc-fields"
+    )
+
+
+def scan_warc(path: str | os.PathLike[str]) -> Iterator[tuple[str, Capture | None]]:
+    """For each indexed record of a WARC: its CDXJ line, and the capture when it is a revisitable original."""
+    filename = Path(path).name.removesuffix(".open")
+    with open(path, "rb") as stream:
+        records = ArchiveIterator(stream)
+        for record in records:
+            if not _is_indexed(record):
+                continue
+            digest = record.rec_headers.get_header("WARC-Payload-Digest")
+            if not digest:
+                # A payload-less revisit (a 304): cdxj-indexer reports the digest of what the record holds.
+                digest = payload_digest(record.content_stream().read())
+            status = (
+                record.http_headers.get_statuscode()
+                if record.rec_type in ("response", "revisit") and record.http_headers
+                else None
+            )
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            date = record.rec_headers.get_header("WARC-Date")
+            fields = {"url": url, "mime": _mime(record), "status": status, "digest": digest}
+            # Offset and length are known once the record has been read to its end.
+            fields.update(
+                length=str(records.get_record_length()), offset=str(records.get_record_offset()), filename=filename
+            )
+            entry = {name: value for name, value in fields.items() if value is not None}
+            line = f"{url_key(url)} {iso_date_to_timestamp(date)} {json.dumps(entry)}\n"
+            capture = None
+            if (
+                record.rec_type == "response"
+                and status is not None
+                and is_original(int(status), bool(record.rec_headers.get_header("WARC-Truncated")))
+            ):
+                capture = Capture(
+                    digest=digest,
+                    url=url,
+                    date=date,
+                    record_id=record.rec_headers.get_header("WARC-Record-ID"),
+                    warc_file=filename,
+                    offset=records.get_record_offset(),
+                    length=records.get_record_length(),
+                )
+            yield line, capture
+
+
+def index_warc(path: str | os.PathLike[str], indexes_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """Write the WARC's CDXJ (sorted in byte order) and ``.digests`` file into ``indexes_dir``, atomically."""
+    indexes_dir = Path(indexes_dir)
+    indexes_dir.mkdir(parents=True, exist_ok=True)
+    lines: list[str] = []
+    captures: list[str] = []
+    for line, capture in scan_warc(path):
+        lines.append(line)
+        if capture is not None:
+            captures.append(capture.line())
+    lines.sort(key=str.encode)
+    name = Path(path).name.removesuffix(".open")
+    cdxj_path = _write_atomically(indexes_dir / index_name(name, CDXJ_SUFFIX), lines)
+    digests_path = _write_atomically(indexes_dir / index_name(name, DIGESTS_SUFFIX), captures)
+    return cdxj_path, digests_path
+
+
+def _write_atomically(path: Path, lines: list[str]) -> Path:
+    partial = path.with_name(path.name + ".tmp")
+    with open(partial, "w", encoding="utf-8") as out:
+        out.writelines(lines)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(partial, path)
+    return path
+
+
+def read_cdxj(indexes_dir: str | os.PathLike[str]) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """Every line of every CDXJ file as ``(key, timestamp, fields)``."""
+    for path in sorted(Path(indexes_dir).glob("*" + CDXJ_SUFFIX)):
+        with open(path, encoding="utf-8") as lines:
+            for line in lines:
+                key, timestamp, fields = line.rstrip("\n").split(" ", 2)
+                yield key, timestamp, json.loads(fields)

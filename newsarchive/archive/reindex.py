@@ -1,0 +1,124 @@
+"""``reindex``: rebuild every index from the closed WARCs, with the functions the crawl itself uses.
+
+The CDXJ and ``.digests`` files come from :func:`newsarchive.archive.cdxj.index_warc` (what the crawl runs when
+a WARC closes); the article index from :func:`newsarchive.spiders.pages.analyse_page` (what the spider runs on
+every page) over each ``2xx`` response the spider would have parsed, in WARC order, decoded as Scrapy decodes
+it. An identical-payload revisit is analysed with its original's payload, as the spider saw the full page.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+
+from newsarchive.archive.articles import INDEX_GLOB, ArticleIndexWriter, index_entry
+from newsarchive.archive.cdxj import CDXJ_SUFFIX, index_warc
+from newsarchive.archive.content import ContentDecodingError, decode_content
+from newsarchive.archive.records import RecordLocation
+from newsarchive.archive.revisits import DIGESTS_SUFFIX, CaptureIndex
+
+if TYPE_CHECKING:
+    from newsarchive.archive.reader import Archive
+    from newsarchive.extract.article import ExtractionHints
+
+
+@dataclass(frozen=True)
+class ReindexSummary:
+    """What ``reindex`` rebuilt."""
+
+    warc_files: int
+    captures: int
+    articles: int
+
+
+def reindex(
+    archive: Archive, *, hints: ExtractionHints | None = None, article_url_pattern: str | None = None
+) -> ReindexSummary:
+    """Rebuild ``indexes/`` from the closed WARCs: build aside, then replace the old index files."""
+    staging = archive.path / "indexes.reindex"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    warcs = archive.warc_files(include_open=False)
+    for path in warcs:
+        index_warc(path, staging)
+    captures = CaptureIndex.load(staging)
+    writer = ArticleIndexWriter(staging, datetime.now(UTC))
+    articles = 0
+    try:
+        for entry in _article_entries(archive, warcs, captures, hints, article_url_pattern):
+            writer.append(entry)
+            articles += 1
+    finally:
+        writer.close()
+    archive.indexes_dir.mkdir(parents=True, exist_ok=True)
+    for pattern in ("*" + CDXJ_SUFFIX, "*" + DIGESTS_SUFFIX, INDEX_GLOB):
+        for old in archive.indexes_dir.glob(pattern):
+            old.unlink()
+    for new in staging.iterdir():
+        new.replace(archive.indexes_dir / new.name)
+    staging.rmdir()
+    return ReindexSummary(warc_files=len(warcs), captures=len(captures), articles=articles)
+
+
+def _article_entries(
+    archive: Archive,
+    warcs: list[Path],
+    captures: CaptureIndex,
+    hints: ExtractionHints | None,
+    article_url_pattern: str | None,
+) -> Iterator[dict[str, Any]]:
+    # The spider's own page analysis and content-type filter, so that reindex cannot drift from the crawl
+    # (imported here: the archive layer otherwise never touches newsarchive.spiders).
+    from newsarchive.extract import ExtractionHints
+    from newsarchive.spiders.news import _ANALYSED_TYPES
+    from newsarchive.spiders.pages import analyse_page
+
+    hints = hints or ExtractionHints()
+    pattern = re.compile(article_url_pattern) if article_url_pattern else None
+
+    def is_article_url(url: str) -> bool:
+        return bool(pattern and pattern.search(urlsplit(url).path))
+
+    for path in warcs:
+        with open(path, "rb") as stream:
+            records = ArchiveIterator(stream)
+            for record in records:
+                if record.rec_type not in ("response", "revisit") or not record.http_headers:
+                    continue
+                status = int(record.http_headers.get_statuscode())
+                if not 200 <= status < 300:
+                    continue
+                payload = record.raw_stream.read()
+                if record.rec_type == "revisit":
+                    original = captures.by_digest(record.rec_headers.get_header("WARC-Payload-Digest") or "")
+                    if original is None:
+                        continue
+                    payload = archive.read_record(original.warc_file, original.offset)
+                content_type = (record.http_headers.get_header("Content-Type") or "").encode("latin-1")
+                if content_type and not _ANALYSED_TYPES.search(content_type):
+                    continue
+                try:
+                    body = decode_content(payload, record.http_headers.get_header("Content-Encoding"))
+                except ContentDecodingError:
+                    continue  # Scrapy failed on it too: the spider never saw the page
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                analysis = analyse_page(body, url, content_type, hints, is_article_url if pattern else None)
+                if analysis.article is None:
+                    continue
+                date = datetime.fromisoformat(record.rec_headers.get_header("WARC-Date"))
+                location = RecordLocation(
+                    warc_file=path.name,
+                    offset=records.get_record_offset(),
+                    length=records.get_record_length(),
+                    record_id=record.rec_headers.get_header("WARC-Record-ID"),
+                    date=date,
+                )
+                yield index_entry(analysis.article, location, date)

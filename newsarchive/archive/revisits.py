@@ -1,0 +1,94 @@
+"""Which earlier capture a re-fetch repeats: the payload-digest index behind ``revisit`` records.
+
+A revisit must point at an original ``response`` (never at another revisit), so only complete (untruncated)
+``200`` responses are originals. The index is rebuilt from the WARCs: each closed WARC gets a
+``indexes/<warc name>.digests`` file next to its CDXJ (see :mod:`newsarchive.archive.cdxj`), one tab-separated
+line per original, so loading it is one pass over small text lines with no JSON or WARC parsing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+IDENTICAL_PAYLOAD_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+SERVER_NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+DIGESTS_SUFFIX = ".digests"
+
+
+def payload_digest(payload: bytes) -> str:
+    """``sha1:`` + base32, as warcio writes ``WARC-Payload-Digest``."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(payload).digest()).decode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """An original response record: what a revisit refers to, and where its payload is."""
+
+    digest: str
+    url: str
+    date: str  # the record's WARC-Date, verbatim (WARC-Refers-To-Date copies it)
+    record_id: str
+    warc_file: str
+    offset: int
+    length: int
+
+    def line(self) -> str:
+        """The record's line in a ``.digests`` file."""
+        fields = (self.digest, self.date, self.record_id, self.warc_file, str(self.offset), str(self.length), self.url)
+        return "\t".join(fields) + "\n"
+
+    @classmethod
+    def from_line(cls, line: str) -> Capture:
+        """Parse a ``.digests`` line (the URL comes last: it is the only field that could hold odd text)."""
+        digest, date, record_id, warc_file, offset, length, url = line.rstrip("\n").split("\t", 6)
+        return cls(digest, url, date, record_id, warc_file, int(offset), int(length))
+
+
+def is_original(status: int, truncated: bool) -> bool:
+    """Whether a response may be referred to by later revisits."""
+    return status == 200 and not truncated
+
+
+class CaptureIndex:
+    """Payload digest -> first original capture, and URL -> its latest original capture."""
+
+    def __init__(self, captures: Iterable[Capture] = ()) -> None:
+        self._by_digest: dict[str, Capture] = {}
+        self._latest_by_url: dict[str, Capture] = {}
+        for capture in captures:
+            self.add(capture)
+
+    def __len__(self) -> int:
+        return len(self._by_digest)
+
+    def add(self, capture: Capture) -> None:
+        """Remember an original just written (or read back)."""
+        self._by_digest.setdefault(capture.digest, capture)
+        self._latest_by_url[capture.url] = capture
+
+    def by_digest(self, digest: str) -> Capture | None:
+        """The original with this payload digest, if any."""
+        return self._by_digest.get(digest)
+
+    def latest(self, url: str) -> Capture | None:
+        """The latest original capture of ``url`` (what a ``304`` refers to)."""
+        return self._latest_by_url.get(url)
+
+    @classmethod
+    def load(cls, indexes_dir: str | os.PathLike[str]) -> CaptureIndex:
+        """Read every ``.digests`` file, oldest WARC first (names start with the WARC's timestamp)."""
+        return cls(read_digests(indexes_dir))
+
+
+def read_digests(indexes_dir: str | os.PathLike[str]) -> Iterator[Capture]:
+    """Every capture line of every ``.digests`` file, oldest file first; a torn last line is skipped."""
+    for path in sorted(Path(indexes_dir).glob("*" + DIGESTS_SUFFIX)):
+        with open(path, encoding="utf-8") as lines:
+            for line in lines:
+                if line.endswith("\n"):
+                    yield Capture.from_line(line)

@@ -1,0 +1,99 @@
+"""``newsarchive show``, ``reindex`` and ``verify``: read the archive back, rebuild its indexes, check it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from newsarchive.archive.lock import ArchiveLock, lock_holder
+from newsarchive.archive.reader import Archive
+from newsarchive.archive.repair import find_damage, repair
+from newsarchive.cli import archive_option, cli
+from newsarchive.errors import ConfigError
+from newsarchive.extract import extract_article
+from newsarchive.spiders.profiles import bundled_profiles, load_profile
+
+
+@cli.command("show")
+@click.argument("url")
+@archive_option
+@click.option("--html", "part", flag_value="html", default=True, help="The body, content-coding undone (the default).")
+@click.option("--headers", "part", flag_value="headers", help="The HTTP status line and headers as archived.")
+@click.option("--text", "part", flag_value="text", help="The article text extracted from the body.")
+@click.option("--at", "timestamp", help="The capture nearest this UTC time (YYYYmmddHHMMSS, any prefix).")
+def show_command(url: str, archive_path: Path, part: str, timestamp: str | None) -> None:
+    """Print an archived capture of URL (the latest, or the one nearest --at)."""
+    if timestamp is not None and not (timestamp.isdigit() and 1 <= len(timestamp) <= 14):
+        raise click.BadParameter("use digits YYYYmmddHHMMSS or a prefix of them", param_hint="--at")
+    capture = Archive(archive_path).capture(url, at=timestamp)
+    if part == "headers":
+        sys.stdout.buffer.write(capture.http_head)
+    elif part == "text":
+        article = extract_article(capture.body, capture.url)
+        click.echo(article.text if article and article.text else "")
+    else:
+        sys.stdout.buffer.write(capture.body)
+
+
+@cli.command("reindex")
+@archive_option
+@click.option(
+    "--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Site profile the crawl used."
+)
+@click.option("--site", type=click.Choice(sorted(bundled_profiles())), help="Bundled site profile the crawl used.")
+def reindex_command(archive_path: Path, config: Path | None, site: str | None) -> None:
+    """Rebuild every index (CDXJ, capture digests, article index) from the WARC files alone."""
+    if config and site:
+        raise ConfigError("give either --config or --site, not both")
+    profile = load_profile(config) if config else bundled_profiles()[site] if site else None
+    summary = Archive(archive_path).reindex(
+        hints=profile.hints if profile else None,
+        article_url_pattern=profile.article_url_pattern if profile else None,
+    )
+    click.echo(
+        f"Reindexed {summary.warc_files} WARC files: {summary.captures} original captures, {summary.articles} articles",
+        err=True,
+    )
+
+
+@cli.command("verify")
+@archive_option
+@click.option(
+    "--repair",
+    "repair_damage",
+    is_flag=True,
+    help="First repair crash damage: cut torn tails, finish orphaned .open WARCs, rebuild missing index lines "
+    "(never deletes a complete record; waits for no crawl: exits 75 while one runs).",
+)
+@click.option(
+    "--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Site profile the crawl used."
+)
+def verify_command(archive_path: Path, repair_damage: bool, config: Path | None) -> None:
+    """Check digests, HTTP consistency, gzip members, indexes and crash damage; exit 1 when anything is wrong."""
+    archive = Archive(archive_path)
+    if repair_damage:
+        profile = load_profile(config) if config else None
+        with ArchiveLock(archive.path):
+            report = repair(
+                archive,
+                hints=profile.hints if profile else None,
+                article_url_pattern=profile.article_url_pattern if profile else None,
+            )
+        for path, cut in report.truncated:
+            click.echo(f"Repaired {path}: cut a torn tail of {cut} bytes", err=True)
+        for path in report.finalised:
+            click.echo(f"Repaired {path}: finished a WARC left .open", err=True)
+        if report.rebuilt_index_lines:
+            click.echo(f"Repaired: rebuilt {report.rebuilt_index_lines} missing article index lines", err=True)
+    running = lock_holder(archive.path)
+    # A running crawl is writing its .open file and its index: they are not damage.
+    problems = archive.verify() + ([] if running else find_damage(archive, closed_files=False))
+    for problem in problems:
+        click.echo(str(problem))
+    if running:
+        click.echo(f"A crawl is running ({running}): its open files are not checked", err=True)
+    hint = "; `newsarchive verify --repair` fixes crash damage" if problems and not repair_damage else ""
+    click.echo(f"{len(problems)} problems found{hint}" if problems else "No problems found", err=True)
+    raise SystemExit(1 if problems else 0)
