@@ -6,9 +6,10 @@ per file, so overlapping writers can never interleave lines; readers merge every
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -33,13 +34,36 @@ CONTRACT_KEYS = (
     "warc_file",
     "warc_record_id",
 )
-EXTRA_KEYS = ("modified", "image", "canonical_url", "alternates", "warc_offset", "warc_length")
+EXTRA_KEYS = (
+    "modified",
+    "image",
+    "canonical_url",
+    "alternates",
+    "story_id",
+    "previous_record_id",
+    "warc_offset",
+    "warc_length",
+)
+# What makes two versions of an article differ: the extracted content, never the page's chrome or bytes.
+CONTENT_KEYS = ("title", "text", "published", "category", "tags", "author", "description")
 INDEX_GLOB = "articles-*.jsonl"
 
 
-def index_entry(article: Article, location: RecordLocation, fetched_at: datetime, version: int = 1) -> dict[str, Any]:
-    """The index line for one article version (contract keys first, then the extra ones)."""
-    fields = article.to_dict()
+def index_entry(
+    article: Article,
+    location: RecordLocation,
+    fetched_at: datetime,
+    version: int = 1,
+    *,
+    story_id: str | None = None,
+    previous_record_id: str | None = None,
+) -> dict[str, Any]:
+    """The index line for one article version (contract keys first, then the extra ones).
+
+    ``story_id`` is shared by the language editions of one story; ``previous_record_id`` is the WARC
+    record of the version this one replaces (None for a first version).
+    """
+    fields = {**article.to_dict(), "story_id": story_id, "previous_record_id": previous_record_id}
     entry: dict[str, Any] = {key: fields.get(key) for key in CONTRACT_KEYS}
     entry.update(
         fetched_at=fetched_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
@@ -50,6 +74,22 @@ def index_entry(article: Article, location: RecordLocation, fetched_at: datetime
     entry.update({key: fields.get(key) for key in EXTRA_KEYS if key in fields})
     entry.update(warc_offset=location.offset, warc_length=location.length)
     return entry
+
+
+def content_digest(fields: dict[str, Any]) -> str:
+    """A digest of an article's extracted content (:data:`CONTENT_KEYS`): equal digests, same version."""
+    content = json.dumps([fields.get(key) for key in CONTENT_KEYS], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha1(content.encode("utf-8")).hexdigest()
+
+
+def story_id(url: str, alternates: dict[str, str], normalize: Callable[[str], str] = str) -> str:
+    """One id for the language editions of a story: a digest of the sorted set of its URLs.
+
+    Each edition declares the same hreflang set (itself included), so each gets the same id; a page
+    without alternates is a story of its own.
+    """
+    urls = sorted({normalize(url), *(normalize(u) for u in alternates.values())})
+    return hashlib.sha1("\n".join(urls).encode("utf-8")).hexdigest()[:16]
 
 
 class ArticleIndexWriter:
@@ -86,3 +126,31 @@ def read_index(directory: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
                     yield json.loads(line)
                 except ValueError:
                     continue
+
+
+def url_positions(directory: str | os.PathLike[str], key: Callable[[str], int]) -> tuple[list[Path], dict[int, int]]:
+    """Where the latest index line of each article URL is: ``key(url)`` -> file number << 40 | offset.
+
+    Files are read in name order (a crawl's file is named by its start time), so a later line wins.
+    Only each line's leading ``url`` string is decoded. Returns the files and the positions.
+    """
+    files = sorted(Path(directory).glob(INDEX_GLOB))
+    positions: dict[int, int] = {}
+    scan = json.decoder.scanstring  # type: ignore[attr-defined]
+    for number, path in enumerate(files):
+        with open(path, "rb") as lines:
+            offset = 0
+            for raw in lines:
+                if not raw.endswith(b"\n"):
+                    break
+                if raw.startswith(b'{"url": "'):
+                    positions[key(scan(raw.decode("utf-8", errors="replace"), 9)[0])] = number << 40 | offset
+                offset += len(raw)
+    return files, positions
+
+
+def entry_at(files: list[Path], position: int) -> dict[str, Any]:
+    """The index entry at a position from :func:`url_positions` (one seek, one line)."""
+    with open(files[position >> 40], "rb") as lines:
+        lines.seek(position & ((1 << 40) - 1))
+        return json.loads(lines.readline())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -12,6 +14,17 @@ from newsarchive.archive.reader import Archive
 from newsarchive.cli import archive_option, cli
 from newsarchive.spiders.crawl import CrawlSummary, crawl
 from newsarchive.spiders.profiles import resolve_targets
+
+
+def _language_codes(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    """``az,ru`` -> ``("az", "ru")``; each code two or three lower-case letters."""
+    if not value:
+        return ()
+    codes = tuple(code.strip().lower() for code in value.split(",") if code.strip())
+    bad = [code for code in codes if not re.fullmatch(r"[a-z]{2,3}", code)]
+    if bad or not codes:
+        raise click.BadParameter(f"{value!r}: give ISO 639-1 codes separated by commas, e.g. az,ru")
+    return codes
 
 
 def print_summary(summary: CrawlSummary, archive: Archive) -> None:
@@ -32,7 +45,14 @@ def print_summary(summary: CrawlSummary, archive: Archive) -> None:
 @click.option(
     "--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Site profile (TOML) to crawl with."
 )
-@click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many responses.")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Skip articles dated before this day (YYYY-MM-DD); stop paging listings at older pages.",
+)
+@click.option("--lang", callback=_language_codes, help="Only these language editions, e.g. az,ru.")
+@click.option("--refresh", is_flag=True, help="Fetch archived articles again; changed ones become new versions.")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Send at most this many requests (robots.txt included).")
 @click.option("--max-articles", type=click.IntRange(min=1), help="Stop after this many articles.")
 @click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per host.")
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to a host.")
@@ -42,6 +62,11 @@ def print_summary(summary: CrawlSummary, archive: Archive) -> None:
     "--max-size",
     type=click.FloatRange(min=0.001),
     help="Largest response body kept, in MB, decompressed size included  [default: 20].",
+)
+@click.option(
+    "--contact",
+    envvar="NEWSARCHIVE_CONTACT",
+    help="URL or e-mail where site owners can reach you, added to the User-Agent (or set NEWSARCHIVE_CONTACT).",
 )
 @click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt.")
 @click.option(
@@ -55,11 +80,19 @@ def print_summary(summary: CrawlSummary, archive: Archive) -> None:
     help="Append the log to this file instead of stderr (the summary line stays on stderr).",
 )
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
-def crawl_command(targets: tuple[str, ...], archive_path: Path, quiet: bool, log_level: str | None, **options) -> None:
-    """Crawl TARGETS (site profile names or start URLs) into the archive: WARCs plus the article index."""
+def crawl_command(
+    targets: tuple[str, ...], archive_path: Path, quiet: bool, log_level: str | None, since: datetime | None, **options
+) -> None:
+    """Crawl TARGETS (site profile names or start URLs) into the archive: WARCs plus the article index.
+
+    Incremental: articles already archived are not fetched again (unless --refresh); feeds, sitemaps and
+    listing pages are re-fetched, conditionally where the server allows.
+    """
     resolve_targets(list(targets), options.get("config"))  # fail on bad targets before touching the archive
     archive = Archive(archive_path, create=True)
-    summary = crawl(list(targets), archive, log_level=(log_level or default_log_level(quiet)).upper(), **options)
+    day = since.date() if since else None
+    level = (log_level or default_log_level(quiet)).upper()
+    summary = crawl(list(targets), archive, log_level=level, since=day, **options)
     if not quiet:
         print_summary(summary, archive)
     raise SystemExit(summary.exit_code)

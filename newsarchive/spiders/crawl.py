@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -33,6 +33,8 @@ from newsarchive.spiders.profiles import SiteProfile, resolve_targets
 
 logger = logging.getLogger(__name__)
 
+CONTACT_ENV = "NEWSARCHIVE_CONTACT"
+
 
 @dataclass(frozen=True)
 class CrawlSummary:
@@ -45,6 +47,8 @@ class CrawlSummary:
     warc_bytes: int
     seconds: float
     finish_reason: str
+    articles_updated: int = 0
+    articles_unchanged: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     interrupted_by: int | None = None  # the signal that stopped the crawl, if one did
 
@@ -57,6 +61,13 @@ class CrawlSummary:
         return 1 if self.failures else 0
 
 
+def user_agent_with_contact(user_agent: str, contact: str | None) -> str:
+    """The User-Agent, naming ``contact`` (a URL or e-mail where the site can reach the operator) if given."""
+    if not contact or contact in user_agent:
+        return user_agent
+    return f"{user_agent[:-1]}; {contact})" if user_agent.endswith(")") else f"{user_agent} (+{contact})"
+
+
 def crawl_settings(
     archive: Archive,
     *,
@@ -65,21 +76,36 @@ def crawl_settings(
     concurrency: int | None = None,
     delay: float | None = None,
     user_agent: str | None = None,
+    contact: str | None = None,
     timeout: float | None = None,
     max_size: float | None = None,
     ignore_robots: bool = False,
+    refresh: bool = False,
+    trailing_slash: str = "keep",
     log_level: str = "WARNING",
     log_file: str | Path | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Settings:
-    """The project settings with this crawl's options on top (``cmdline`` priority, as Scrapy's CLI)."""
+    """The project settings with this crawl's options on top (``cmdline`` priority, as Scrapy's CLI).
+
+    ``contact`` defaults to ``$NEWSARCHIVE_CONTACT``; ``max_pages`` bounds the requests that reach the
+    network (robots.txt included).
+    """
     settings = Settings()
     settings.setmodule("newsarchive.spiders.settings", priority="project")
-    options: dict[str, Any] = {"NEWSARCHIVE_ARCHIVE": str(archive.path), "LOG_LEVEL": log_level}
+    options: dict[str, Any] = {
+        "NEWSARCHIVE_ARCHIVE": str(archive.path),
+        "LOG_LEVEL": log_level,
+        "NEWSARCHIVE_REFRESH": refresh,
+        "NEWSARCHIVE_TRAILING_SLASH": trailing_slash,
+        "USER_AGENT": user_agent_with_contact(
+            user_agent or settings.get("USER_AGENT"), contact or os.environ.get(CONTACT_ENV)
+        ),
+    }
     if log_file:
         options["LOG_FILE"] = str(log_file)
     if max_pages:
-        options["CLOSESPIDER_PAGECOUNT"] = max_pages
+        options["NEWSARCHIVE_MAX_PAGES"] = max_pages
     if max_articles:
         options["CLOSESPIDER_ITEMCOUNT"] = max_articles
     if concurrency:
@@ -88,8 +114,6 @@ def crawl_settings(
     if delay is not None:
         options["DOWNLOAD_DELAY"] = delay
         options["AUTOTHROTTLE_START_DELAY"] = max(delay, 0.01)
-    if user_agent:
-        options["USER_AGENT"] = user_agent
     if ignore_robots:
         options["ROBOTSTXT_OBEY"] = False
     if timeout:
@@ -108,19 +132,24 @@ def crawl(
     *,
     config: str | Path | None = None,
     profile: SiteProfile | None = None,
+    since: date | None = None,
+    lang: Sequence[str] = (),
+    refresh: bool = False,
     **options: Any,
 ) -> CrawlSummary:
     """Crawl ``targets`` (site profile names or start URLs) into ``archive`` and return a summary.
 
-    ``config`` is a site profile file, ``profile`` a profile object (it wins); other options are those of
-    :func:`crawl_settings`. Raises :class:`~newsarchive.errors.ArchiveLockedError` at once, touching
-    nothing, when another crawl holds the archive. Scrapy's reactor cannot be restarted, so this runs
-    once per process; run more crawls in subprocesses (as the CLI and the tests do).
+    ``config`` is a site profile file, ``profile`` a profile object (it wins). Incremental: articles in
+    the archive are not fetched again unless ``refresh``. ``since`` skips articles dated before it,
+    ``lang`` keeps to those language editions. Other options are those of :func:`crawl_settings`.
+    Raises :class:`~newsarchive.errors.ArchiveLockedError` at once, touching nothing, when another crawl
+    holds the archive. Scrapy's reactor cannot be restarted, so this runs once per process; run more
+    crawls in subprocesses (as the CLI and the tests do).
     """
     resolved, start_urls = resolve_targets(list(targets), config)
     profile = profile or resolved
     archive = archive if isinstance(archive, Archive) else Archive(archive, create=True)
-    settings = crawl_settings(archive, **options)
+    settings = crawl_settings(archive, refresh=refresh, trailing_slash=profile.trailing_slash, **options)
     with ArchiveLock(archive.path):
         started = datetime.now(UTC)
         # Created first: it configures logging (level, --log-file), which the repair's messages use.
@@ -129,25 +158,19 @@ def crawl(
         repaired = repair_interrupted_crawl(archive, profile)
         summary: CrawlSummary | None = None
         try:
-            summary = _run_scrapy(process, archive, profile, start_urls)
+            summary = _run_scrapy(
+                process, archive, profile=profile, start_urls=start_urls, since=since, languages=lang, refresh=refresh
+            )
             return summary
         finally:
             record_run(archive, started, targets, summary, repaired)
 
 
-def _run_scrapy(
-    process: CrawlerProcess, archive: Archive, profile: SiteProfile | None, start_urls: list[str]
-) -> CrawlSummary:
+def _run_scrapy(process: CrawlerProcess, archive: Archive, **spider_arguments: Any) -> CrawlSummary:
     started = time.monotonic()
     files_before = {p.name for p in archive.warc_files()}
     crawler = process.create_crawler(NewsSpider)
-    process.crawl(
-        crawler,
-        start_urls=start_urls,
-        hints=profile.hints if profile else None,
-        article_url_pattern=profile.article_url_pattern if profile else None,
-        allowed_hosts=profile.hosts if profile else (),
-    )
+    process.crawl(crawler, **spider_arguments)
     with ShutdownOnSignal(process) as shutdown:
         process.start(install_signal_handlers=False)
     stats = crawler.stats.get_stats() if crawler.stats else {}
@@ -164,6 +187,8 @@ def _run_scrapy(
     return CrawlSummary(
         pages=stats.get("downloader/response_count", 0),
         articles=stats.get("newsarchive/articles", 0),
+        articles_updated=stats.get("newsarchive/articles_changed", 0),
+        articles_unchanged=stats.get("newsarchive/articles_unchanged", 0),
         failures=failures,
         warc_files=len(new_files),
         warc_bytes=sum(p.stat().st_size for p in new_files if p.exists()),
@@ -270,9 +295,9 @@ def record_run(
     if summary is not None:
         run.update(
             pages=summary.pages,
-            articles_new=summary.articles,
-            articles_updated=0,
-            articles_unchanged=0,
+            articles_new=summary.articles - summary.articles_updated,
+            articles_updated=summary.articles_updated,
+            articles_unchanged=summary.articles_unchanged,
             errors=summary.errors,
             failures=summary.failures,
             finish_reason=summary.finish_reason,
@@ -283,15 +308,15 @@ def record_run(
     append_run(archive.path, run)
 
 
-def repair_interrupted_crawl(archive: Archive, profile: SiteProfile | None) -> RepairReport:
+def repair_interrupted_crawl(archive: Archive, profile: SiteProfile) -> RepairReport:
     """Finish what a killed crawl left (torn tails cut, missing index lines rebuilt, ``.open`` files renamed).
 
     Only ``.open`` WARCs and index tails are looked at: a closed WARC was synced before its rename.
     """
     report = repair(
         archive,
-        hints=profile.hints if profile else None,
-        article_url_pattern=profile.article_url_pattern if profile else None,
+        hints=profile.hints,
+        article_url_pattern=profile.article_url_pattern,
         closed_files=False,
     )
     if report.changed:

@@ -1,11 +1,21 @@
-"""The news spider: starts at the given URLs, stays on their hosts, follows links, yields articles."""
+"""The news spider: discovers a site's articles from its profile's start points and fetches the new ones.
+
+Discovery order is set with Scrapy request priorities: feeds and news sitemaps first, then listing pages,
+then sitemaps (newest ``lastmod`` first), then other in-site links; the articles each source names are
+fetched right after it, newest first. An article already in the archive is not fetched again (the
+seen-set) unless ``refresh``; discovery pages are re-fetched every run, conditionally
+(:mod:`newsarchive.spiders.conditional`). A listing's pagination is walked until a page reaches
+articles the archive already holds, or (with ``since``) a page whose items are all older.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,70 +23,237 @@ import scrapy
 from scrapy.http import Response
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 
-from newsarchive.extract import ExtractionHints
 from newsarchive.spiders.capture import LOCATION_META
-from newsarchive.spiders.pages import analyse_page
+from newsarchive.spiders.conditional import CONDITIONAL_META, ValidatorStore
+from newsarchive.spiders.discovery import (
+    ARTICLE,
+    FEED,
+    LISTING,
+    NEWS_SITEMAP,
+    PAGE,
+    SITEMAP,
+    Link,
+    is_older,
+)
+from newsarchive.spiders.pages import PageAnalysis, analyse_page
+from newsarchive.spiders.profiles import GENERIC, SiteProfile
+from newsarchive.spiders.seen import SeenSet, load_seen, normalize_url
 
 _SKIPPED_SUFFIX = re.compile(r"\.(?:" + "|".join(map(re.escape, IGNORED_EXTENSIONS)) + r")$", re.IGNORECASE)
 
-_ANALYSED_TYPES = re.compile(rb"html|xml|rss|atom|text/plain", re.IGNORECASE)
+KIND_META = "newsarchive_kind"
+# Discovery pages by kind; the articles a source names come just below it, newest first.
+PRIORITY = {FEED: 500, NEWS_SITEMAP: 500, LISTING: 400, SITEMAP: 300, PAGE: 100, ARTICLE: 100}
+_RANKS = 50
 
 
 class NewsSpider(scrapy.Spider):
-    """Crawls a news site from its start URLs; each article page becomes an article item."""
+    """Crawls a site from its profile (or generic discovery from start URLs); articles become items."""
 
     name = "news"
 
     def __init__(
         self,
+        profile: SiteProfile = GENERIC,
         start_urls: Iterable[str] = (),
-        hints: ExtractionHints | None = None,
-        article_url_pattern: str | None = None,
-        allowed_hosts: Iterable[str] = (),
+        since: date | None = None,
+        languages: Iterable[str] = (),
+        refresh: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.start_urls = list(start_urls)
-        start_hosts = {urlsplit(url).hostname or "" for url in self.start_urls} - {""}
-        self.allowed_domains = sorted(start_hosts | set(allowed_hosts))
-        self.hints = hints or ExtractionHints()
-        self._article_url = re.compile(article_url_pattern) if article_url_pattern else None
+        self.profile = profile
+        self.start_urls = [self._normalize(url) for url in start_urls]
+        start_hosts = {(urlsplit(url).hostname or "").lower() for url in self.start_urls} - {""}
+        self.allowed_domains = sorted(start_hosts | set(profile.hosts))
+        self.since = since
+        self.languages = set(languages)
+        self.refresh = refresh
+        self._article_url = re.compile(profile.article_url_pattern) if profile.article_url_pattern else None
+        self._never = [re.compile(pattern) for pattern in profile.never_fetch]
         self._executor: ThreadPoolExecutor | None = None
+        self.seen: SeenSet | None = None
+        self.validators: ValidatorStore | None = None
 
-    def _in_scope(self, url: str) -> bool:
-        return urlsplit(url).hostname in self.allowed_domains and not _SKIPPED_SUFFIX.search(urlsplit(url).path)
+    # ---------------------------------------------------------------- scope and classification
 
-    def _is_article_url(self, url: str) -> bool:
+    def _normalize(self, url: str) -> str:
+        return normalize_url(url, self.profile.trailing_slash)
+
+    def in_scope(self, url: str) -> bool:
+        """On the profile's hosts, not a static file, not a never-fetch URL, in the chosen languages."""
+        parts = urlsplit(url)
+        if (parts.hostname or "") not in self.allowed_domains or _SKIPPED_SUFFIX.search(parts.path):
+            return False
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        if any(pattern.search(target) for pattern in self._never):
+            return False
+        language = self.profile.language_of(url)
+        return not (self.languages and language is not None and language not in self.languages)
+
+    def is_article_url(self, url: str) -> bool:
+        """Whether the profile's pattern says ``url`` is an article (False without a pattern)."""
         return bool(self._article_url and self._article_url.search(urlsplit(url).path))
 
+    def _kind_of(self, link: Link) -> str:
+        if link.kind != PAGE:
+            return link.kind
+        return ARTICLE if self.is_article_url(link.url) else PAGE
+
+    # ---------------------------------------------------------------- start points
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        """One request per start URL."""
-        for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse)
+        """The profile's start points (or the start URLs), each with its kind's priority."""
+        indexes = Path(self.settings.get("NEWSARCHIVE_ARCHIVE", ".")) / "indexes"
+        self.seen = load_seen(indexes, self.profile.trailing_slash)
+        self.validators = getattr(self.crawler, "validators", None)
+        self.logger.info("seen-set: %d archived articles", len(self.seen))
+        for url, kind in self._start_points():
+            request = self._request(Link(url, None, kind))
+            if request is not None:
+                yield request
+
+    def _start_points(self) -> Iterator[tuple[str, str]]:
+        profile = self.profile
+        for edition in profile.editions:
+            if self.languages and edition.language not in self.languages:
+                continue
+            for url in edition.feeds:
+                yield profile.absolute(url), FEED
+            for url in edition.news_sitemaps:
+                yield profile.absolute(url), NEWS_SITEMAP
+            for url in (*edition.home, *edition.listings):
+                yield profile.absolute(url), LISTING
+        for url in profile.sitemaps:
+            yield profile.absolute(url), SITEMAP
+        for url in (*profile.start_urls, *self.start_urls):
+            yield profile.absolute(url), LISTING
+        if profile.is_generic and not self.settings.getbool("ROBOTSTXT_OBEY"):
+            # Obeying robots.txt, its Sitemap lines come from the robots middleware (robots_sitemaps).
+            for url in self.start_urls:
+                parts = urlsplit(url)
+                yield f"{parts.scheme}://{parts.netloc}/robots.txt", PAGE
+
+    def robots_sitemaps(self, robots_url: str, sitemaps: list[str]) -> None:
+        """Called with a host's robots.txt ``Sitemap:`` lines: a generic crawl walks them."""
+        if not self.profile.is_generic:
+            return
+        for url in sitemaps:
+            request = self._request(Link(url, None, SITEMAP))
+            if request is not None:
+                self.crawler.engine.crawl(request)
+
+    # ---------------------------------------------------------------- requests
+
+    def _request(self, link: Link, rank: int = 0, priority: int | None = None) -> scrapy.Request | None:
+        """A request for a discovered link, or None when it is out of scope, archived or too old."""
+        url = self._normalize(link.url)
+        if not self.in_scope(url):
+            return None
+        kind = self._kind_of(Link(url, link.date, link.kind, link.listed))
+        stats = self.crawler.stats
+        if kind in (ARTICLE, PAGE):
+            if is_older(link.date, self.since):
+                stats.inc_value("newsarchive/skipped_older")
+                return None
+            if not self.refresh and self._archived(url):
+                stats.inc_value("newsarchive/skipped_archived")
+                return None
+            if kind == PAGE and not self.profile.follow_links:
+                return None
+        elif kind == SITEMAP and link.date is not None:
+            if is_older(link.date, self.since):
+                return None
+            # A child sitemap whose lastmod has not moved since we read it holds nothing new.
+            if not self.refresh and self._stored(url).get("lastmod") == link.date.isoformat():
+                stats.inc_value("newsarchive/sitemaps_unchanged")
+                return None
+        meta: dict[str, Any] = {KIND_META: kind}
+        # A refresh re-reads every discovery page in full: a 304 would hide the archived articles.
+        if kind in (FEED, NEWS_SITEMAP, SITEMAP, LISTING) and not self.refresh:
+            meta[CONDITIONAL_META] = True
+            meta["handle_httpstatus_list"] = [304]
+        if kind == SITEMAP and link.date is not None:
+            meta["newsarchive_lastmod"] = link.date.isoformat()
+        if priority is None:
+            priority = PRIORITY[kind]
+        return scrapy.Request(url, callback=self.parse, priority=priority - min(rank, _RANKS - 1), meta=meta)
+
+    # ---------------------------------------------------------------- parsing
 
     async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
-        """Analyse the page off the reactor thread, follow its in-scope links, yield its article."""
-        content_type = response.headers.get(b"Content-Type") or b""
-        if content_type and not _ANALYSED_TYPES.search(content_type):
+        """Analyse the page off the reactor thread; follow what it names; yield its article."""
+        kind = response.meta.get(KIND_META, PAGE)
+        if response.status == 304:
+            self.crawler.stats.inc_value("newsarchive/not_modified")
+            self._remember_lastmod(response)
             return
         if self._executor is None:
             workers = self.settings.getint("NEWSARCHIVE_EXTRACT_WORKERS", 2)
             self._executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="extract")
-        analysis = await asyncio.get_running_loop().run_in_executor(
+        analysis: PageAnalysis = await asyncio.get_running_loop().run_in_executor(
             self._executor,
             analyse_page,
             response.body,
             response.url,
-            content_type,
-            self.hints,
-            self._is_article_url if self._article_url else None,
+            response.headers.get(b"Content-Type") or b"",
+            self.profile.hints,
+            self.is_article_url if self._article_url else None,
+            self.profile.listing,
         )
-        for link in analysis.links:
-            if self._in_scope(link):
-                yield scrapy.Request(link, callback=self.parse)
+        self._remember_lastmod(response)
+        for request in self._follow(analysis, kind, response.url):
+            yield request
         location = response.meta.get(LOCATION_META)
         if analysis.article is not None and location is not None:
             yield {"article": analysis.article, "location": location, "fetched_at": location.date}
+
+    def _follow(self, analysis: PageAnalysis, kind: str, url: str) -> Iterator[scrapy.Request]:
+        for feed in analysis.feeds:
+            if request := self._request(feed):
+                yield request
+        # Newest first: dated links in date order, undated ones after, each source's own order kept.
+        links = sorted(analysis.links, key=lambda link: -link.date.timestamp() if link.date else 0.0)
+        source_priority = PRIORITY.get(kind, PRIORITY[PAGE])
+        rank = 0
+        for link in links:
+            link_kind = self._kind_of(link)
+            # A named article is fetched just after its source; other links keep their kind's priority.
+            priority = source_priority - 1 if link_kind == ARTICLE and kind != PAGE else None
+            if request := self._request(link, rank, priority):
+                rank += link_kind == ARTICLE
+                yield request
+        if analysis.next_page and self._walk_on(analysis):
+            request = self._request(Link(analysis.next_page, None, LISTING), priority=PRIORITY[LISTING] - 2)
+            if request is not None:
+                yield request
+
+    def _walk_on(self, analysis: PageAnalysis) -> bool:
+        """Whether to follow a listing's next page: not once a page reaches archived ground or older items."""
+        # The page's items: the links of its list, else its article links (by pattern, or archived ones).
+        items = [link for link in analysis.links if link.listed] or [
+            link for link in analysis.links if self._kind_of(link) == ARTICLE or self._archived(link.url)
+        ]
+        if not items:
+            return True
+        if self.since and all(is_older(link.date, self.since) for link in items):
+            self.crawler.stats.inc_value("newsarchive/pagination_stopped_older")
+            return False
+        if not self.refresh and any(self._archived(link.url) for link in items):
+            self.crawler.stats.inc_value("newsarchive/pagination_stopped_archived")
+            return False
+        return True
+
+    def _archived(self, url: str) -> bool:
+        return self.seen is not None and self._normalize(url) in self.seen
+
+    def _stored(self, url: str) -> dict[str, str]:
+        return self.validators.get(url) if self.validators is not None else {}
+
+    def _remember_lastmod(self, response: Response) -> None:
+        lastmod = response.meta.get("newsarchive_lastmod")
+        if lastmod and self.validators is not None:
+            self.validators.update(response.url, lastmod=lastmod)
 
     def closed(self, reason: str) -> None:
         """Stop the extraction workers."""

@@ -1,8 +1,9 @@
 """Retries that back off: exponential delays between attempts, and the server's ``Retry-After`` honoured.
 
 Scrapy's ``RetryMiddleware`` re-queues a failed request at once. A news site that answers 503 is
-overloaded or in maintenance; hammering it is rude and useless. This subclass waits before handing the
-retry back (without blocking the reactor): ``Retry-After`` when the server sends one, else
+overloaded or in maintenance; hammering it is rude and useless. Discovery's ``BackoffRetry`` slows the
+whole host down (its delay doubles per retry); this subclass also waits before handing the retry back
+(without blocking the reactor), so the retry itself never comes early: ``Retry-After`` when the server sends one, else
 ``NEWSARCHIVE_RETRY_BACKOFF`` * 2^(attempt-1) seconds. A ``Retry-After`` longer than
 ``NEWSARCHIVE_RETRY_AFTER_MAX`` is not waited for in this run: the page is given up and logged.
 """
@@ -15,10 +16,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from scrapy import Request, Spider
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
+
+from newsarchive.spiders.politeness import BackoffRetry
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +41,8 @@ def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> flo
     return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
-class BackoffRetryMiddleware(RetryMiddleware):
-    """``RetryMiddleware`` with a wait before each retry (see the module docstring)."""
+class BackoffRetryMiddleware(BackoffRetry):
+    """Discovery's ``BackoffRetry`` (host delay doubled per retry) with a wait before each retry."""
 
     def __init__(self, settings: Any) -> None:
         super().__init__(settings)

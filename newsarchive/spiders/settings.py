@@ -6,6 +6,7 @@ BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["newsarchive.spiders"]
 
 ROBOTSTXT_OBEY = True
+# Sites see who crawls and how to reach the operator: crawl() appends NEWSARCHIVE_CONTACT when set.
 USER_AGENT = "newsarchive/0.1 (+https://github.com/newsarchive/newsarchive)"
 
 # Politeness: a news site is crawled every few minutes for months; be a guest it never notices.
@@ -17,17 +18,14 @@ AUTOTHROTTLE_START_DELAY = 0.25
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_ENABLED = True
 RETRY_TIMES = 2
-# Retries wait: the server's Retry-After (up to NEWSARCHIVE_RETRY_AFTER_MAX s), else 1 s, 2 s, 4 s...
-DOWNLOADER_MIDDLEWARES = {
-    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "newsarchive.spiders.retry.BackoffRetryMiddleware": 550,
-    # Just outside RedirectMiddleware (600): logs why a redirect is not followed.
-    "newsarchive.spiders.safety.RedirectRefusalLog": 650,
-}
-# Download errors name the URL and the reason on one line (spiders/logs.py).
-LOG_FORMATTER = "newsarchive.spiders.logs.ReasonLogFormatter"
+# Retries wait: the server's Retry-After (up to NEWSARCHIVE_RETRY_AFTER_MAX s), else 1 s, 2 s, 4 s...;
+# and each retry doubles the host's delay (spiders/retry.py, spiders/politeness.py).
 NEWSARCHIVE_RETRY_BACKOFF = 1.0
 NEWSARCHIVE_RETRY_AFTER_MAX = 60.0
+# Download errors name the URL and the reason on one line (spiders/logs.py).
+LOG_FORMATTER = "newsarchive.spiders.logs.ReasonLogFormatter"
+# A robots.txt Crawl-delay above this many seconds is capped (a typo must not stall a crawl for hours).
+NEWSARCHIVE_MAX_CRAWL_DELAY = 60.0
 DOWNLOAD_TIMEOUT = 30
 # The cap holds for the decompressed body too (HttpCompressionMiddleware stops inflating past it);
 # reindex and verify decode stored bodies under the same cap.
@@ -51,7 +49,23 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Encoding": "identity",
 }
 
-EXTENSIONS = {"newsarchive.spiders.capture.WarcCapture": 0}
+EXTENSIONS = {
+    "newsarchive.spiders.capture.WarcCapture": 0,
+    "newsarchive.spiders.politeness.RobotsCrawlDelay": 10,
+    # AutoThrottle that respects robots.txt Crawl-delay replaces Scrapy's own.
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "newsarchive.spiders.politeness.PoliteThrottle": 0,
+}
+DOWNLOADER_MIDDLEWARES = {
+    # After robots.txt (100): a request robots.txt forbids is not counted against --max-pages.
+    "newsarchive.spiders.politeness.PageBudget": 120,
+    "newsarchive.spiders.conditional.ConditionalRequests": 130,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    # Discovery's BackoffRetry (each retry doubles the host's delay), plus a wait for Retry-After.
+    "newsarchive.spiders.retry.BackoffRetryMiddleware": 550,
+    # Just outside RedirectMiddleware (600): logs why a redirect is not followed.
+    "newsarchive.spiders.safety.RedirectRefusalLog": 650,
+}
 ITEM_PIPELINES = {"newsarchive.spiders.pipelines.ArticleIndexPipeline": 300}
 
 # Article extraction runs on this many worker threads, off the reactor thread.
