@@ -305,7 +305,10 @@ def record_run(
             warc_files=summary.warc_files,
             warc_bytes=summary.warc_bytes,
         )
-    append_run(archive.path, run)
+    try:
+        append_run(archive.path, run)
+    except OSError as error:  # the disk may be what stopped the crawl: say so, keep the crawl's own error
+        logger.error("Could not append the run summary to %s: %s", archive.path, error.strerror)
 
 
 def repair_interrupted_crawl(archive: Archive, profile: SiteProfile) -> RepairReport:
