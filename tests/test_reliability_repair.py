@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,3 +153,28 @@ def test_csv_export_neutralises_formula_cells(tmp_path):
     assert result.returncode == 0, result.stderr
     exported = [row["title"] for row in csv.DictReader(io.StringIO(result.stdout))]
     assert exported == ["'" + title for title in titles[:4]] + ["plain"]
+
+
+def test_a_file_cut_at_any_byte_is_repaired_to_exactly_the_exchanges_written_whole_before_the_cut(tmp_path):
+    source = tmp_path / "source"
+    with WarcWriter(source / "warc", warcinfo={"software": "test"}) as writer:
+        exchanges = [writer.write_exchange(_exchange(a["path"])) for a in load_ground_truth(BASE)[:4]]
+    (whole,) = warc_files(source)
+    data = whole.read_bytes()
+    rng = random.Random(6)
+    cuts = sorted({*rng.sample(range(1, len(data)), 40), *(r.offset + r.length for _, r in exchanges)})
+    for cut in cuts:
+        root = tmp_path / f"cut-{cut}"
+        (root / "warc").mkdir(parents=True)
+        (root / "warc" / (whole.name + ".open")).write_bytes(data[:cut])
+        repair(Archive(root))
+        kept = [r.rec_headers.get_header("WARC-Record-ID") for _, r in iter_records(root) if r.rec_type != "warcinfo"]
+        expected = [
+            location.record_id
+            for request, response in exchanges
+            if response.offset + response.length <= cut
+            for location in (request, response)
+        ]
+        assert kept == expected, f"cut at byte {cut}"
+        assert find_damage(Archive(root)) == []
+        assert warcio_check(warc_files(root)) == 0
