@@ -75,10 +75,9 @@ def _article_entries(
     hints: ExtractionHints | None,
     article_url_pattern: str | None,
 ) -> Iterator[dict[str, Any]]:
-    # The spider's own page analysis and content-type filter, so that reindex cannot drift from the crawl
-    # (imported here: the archive layer otherwise never touches newsarchive.spiders).
+    # The spider's own page analysis (it analyses every response, whatever its type), so that reindex
+    # cannot drift from the crawl (imported here: the archive layer otherwise never touches newsarchive.spiders).
     from newsarchive.extract import ExtractionHints
-    from newsarchive.spiders.news import _ANALYSED_TYPES
     from newsarchive.spiders.pages import analyse_page
 
     hints = hints or ExtractionHints()
@@ -104,8 +103,6 @@ def _article_entries(
                         continue
                     payload = archive.read_record(original.warc_file, original.offset)
                 content_type = (record.http_headers.get_header("Content-Type") or "").encode("latin-1")
-                if content_type and not _ANALYSED_TYPES.search(content_type):
-                    continue
                 try:
                     body = decode_content(payload, record.http_headers.get_header("Content-Encoding"))
                 except ContentDecodingError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -72,6 +73,9 @@ class WarcWriter:
         self._path: Path | None = None
         self._warcinfo_id: str | None = None
         self._warc: WARCWriter | None = None
+        # After a failed write (disk full): where the last whole exchange ends and why; nothing more is written.
+        self._intact_end: int | None = None
+        self._failure = ""
 
     @property
     def current_file(self) -> Path | None:
@@ -96,15 +100,19 @@ class WarcWriter:
 
     def _write(self, record) -> RecordLocation:
         assert self._file is not None and self._warc is not None and self._path is not None
+        if self._intact_end is not None:
+            raise ArchiveWriteError(self._failure)
         offset = self._file.tell()
         try:
             self._warc.write_record(record)
             self._file.flush()
         except OSError as error:
-            raise ArchiveWriteError(
+            self._intact_end = offset
+            self._failure = (
                 f"cannot write to {self._path}: {error.strerror}; free space or fix "
                 "permissions, then run the crawl again"
-            ) from error
+            )
+            raise ArchiveWriteError(self._failure) from error
         return RecordLocation(
             warc_file=self._final_name(self._path),
             offset=offset,
@@ -130,10 +138,16 @@ class WarcWriter:
                 digest = payload_digest(exchange.body)
                 original = self.captures.by_digest(digest)
         request, response = self._records.exchange(exchange, self._warcinfo_id, refers_to=original)
-        request_location = replace(self._write(request), date=exchange.date, record_type="request")
-        response_location = replace(
-            self._write(response), date=exchange.date, record_type=response.rec_type, refers_to=original
-        )
+        start = self._file.tell()
+        try:
+            request_location = replace(self._write(request), date=exchange.date, record_type="request")
+            response_location = replace(
+                self._write(response), date=exchange.date, record_type=response.rec_type, refers_to=original
+            )
+        except ArchiveWriteError:
+            # The exchange is the unit: a request whose response could not be written goes too.
+            self._intact_end = min(start, self._intact_end if self._intact_end is not None else start)
+            raise
         if self.captures is not None and digest is not None and original is None:
             self.captures.add(
                 Capture(
@@ -156,16 +170,27 @@ class WarcWriter:
         if self._file is None or self._path is None:
             return
         path = self._path
-        try:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-        finally:
-            self._file.close()
-            self._file, self._warc, self._path = None, None, None
+        if self._intact_end is not None:
+            self._close_after_failure(path, self._intact_end)
+        else:
+            try:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+            finally:
+                self._file.close()
+                self._file, self._warc, self._path = None, None, None
         final = path.with_name(self._final_name(path))
         os.replace(path, final)
         if self._on_close is not None:
             self._on_close(final)
+
+    def _close_after_failure(self, path: Path, intact_end: int) -> None:
+        """Close a file a write failed on, cut back to its last whole exchange (truncating needs no space)."""
+        assert self._file is not None
+        with contextlib.suppress(OSError):  # the buffer of the failed write may not flush either: dropped
+            self._file.close()
+        self._file, self._warc, self._path, self._intact_end = None, None, None, None
+        os.truncate(path, intact_end)
 
     def __enter__(self) -> WarcWriter:
         return self

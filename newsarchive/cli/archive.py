@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
+from newsarchive.archive.lock import ArchiveLock, lock_holder
 from newsarchive.archive.reader import Archive
+from newsarchive.archive.repair import find_damage, repair
 from newsarchive.cli import archive_option, cli
 from newsarchive.errors import ConfigError
 from newsarchive.extract import extract_article
@@ -58,10 +60,40 @@ def reindex_command(archive_path: Path, config: Path | None, site: str | None) -
 
 @cli.command("verify")
 @archive_option
-def verify_command(archive_path: Path) -> None:
-    """Check digests, HTTP consistency, gzip members and indexes; exit 1 when anything is wrong."""
-    problems = Archive(archive_path).verify()
+@click.option(
+    "--repair",
+    "repair_damage",
+    is_flag=True,
+    help="First repair crash damage: cut torn tails, finish orphaned .open WARCs, rebuild missing index lines "
+    "(never deletes a complete record; waits for no crawl: exits 75 while one runs).",
+)
+@click.option(
+    "--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Site profile the crawl used."
+)
+def verify_command(archive_path: Path, repair_damage: bool, config: Path | None) -> None:
+    """Check digests, HTTP consistency, gzip members, indexes and crash damage; exit 1 when anything is wrong."""
+    archive = Archive(archive_path)
+    if repair_damage:
+        profile = load_profile(config) if config else None
+        with ArchiveLock(archive.path):
+            report = repair(
+                archive,
+                hints=profile.hints if profile else None,
+                article_url_pattern=profile.article_url_pattern if profile else None,
+            )
+        for path, cut in report.truncated:
+            click.echo(f"Repaired {path}: cut a torn tail of {cut} bytes", err=True)
+        for path in report.finalised:
+            click.echo(f"Repaired {path}: finished a WARC left .open", err=True)
+        if report.rebuilt_index_lines:
+            click.echo(f"Repaired: rebuilt {report.rebuilt_index_lines} missing article index lines", err=True)
+    running = lock_holder(archive.path)
+    # A running crawl is writing its .open file and its index: they are not damage.
+    problems = archive.verify() + ([] if running else find_damage(archive, closed_files=False))
     for problem in problems:
         click.echo(str(problem))
-    click.echo(f"{len(problems)} problems found" if problems else "No problems found", err=True)
+    if running:
+        click.echo(f"A crawl is running ({running}): its open files are not checked", err=True)
+    hint = "; `newsarchive verify --repair` fixes crash damage" if problems and not repair_damage else ""
+    click.echo(f"{len(problems)} problems found{hint}" if problems else "No problems found", err=True)
     raise SystemExit(1 if problems else 0)

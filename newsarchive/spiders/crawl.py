@@ -1,22 +1,37 @@
-"""``crawl()``: the library entry point behind ``newsarchive crawl``; runs Scrapy in-process."""
+"""``crawl()``: the library entry point behind ``newsarchive crawl``; runs Scrapy in-process.
+
+Around the Scrapy run it does what makes a crawl safe to start from cron: it takes the archive's lock
+(before anything is written), repairs what a killed crawl left behind, turns SIGINT/SIGTERM into a
+graceful stop (a second one stops at once), and appends the run's summary to ``runs.jsonl``.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import time
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from newsarchive.archive.lock import ArchiveLock
 from newsarchive.archive.reader import Archive
+from newsarchive.archive.repair import RepairReport, repair
+from newsarchive.archive.runs import append_run
 from newsarchive.errors import ArchiveWriteError
+from newsarchive.spiders.logs import install_download_error_filter
 from newsarchive.spiders.news import NewsSpider
 from newsarchive.spiders.profiles import SiteProfile, check_start_url, resolve_targets
+
+logger = logging.getLogger(__name__)
 
 CONTACT_ENV = "NEWSARCHIVE_CONTACT"
 
@@ -32,10 +47,17 @@ class CrawlSummary:
     warc_bytes: int
     seconds: float
     finish_reason: str
+    articles_updated: int = 0
+    articles_unchanged: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    interrupted_by: int | None = None  # the signal that stopped the crawl, if one did
 
     @property
     def exit_code(self) -> int:
-        """0 when everything worked, 1 when some pages failed (the contract's codes)."""
+        """128 + signal when a signal stopped the crawl (as a shell reports it), else 1 when some pages
+        failed, else 0 (the contract's codes)."""
+        if self.interrupted_by is not None:
+            return 128 + self.interrupted_by
         return 1 if self.failures else 0
 
 
@@ -55,10 +77,13 @@ def crawl_settings(
     delay: float | None = None,
     user_agent: str | None = None,
     contact: str | None = None,
+    timeout: float | None = None,
+    max_size: float | None = None,
     ignore_robots: bool = False,
     refresh: bool = False,
     trailing_slash: str = "keep",
     log_level: str = "WARNING",
+    log_file: str | Path | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Settings:
     """The project settings with this crawl's options on top (``cmdline`` priority, as Scrapy's CLI).
@@ -77,17 +102,25 @@ def crawl_settings(
             user_agent or settings.get("USER_AGENT"), contact or os.environ.get(CONTACT_ENV)
         ),
     }
+    if log_file:
+        options["LOG_FILE"] = str(log_file)
     if max_pages:
         options["NEWSARCHIVE_MAX_PAGES"] = max_pages
     if max_articles:
         options["CLOSESPIDER_ITEMCOUNT"] = max_articles
     if concurrency:
         options["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
+        options["CONCURRENT_REQUESTS"] = max(concurrency, settings.getint("CONCURRENT_REQUESTS"))
     if delay is not None:
         options["DOWNLOAD_DELAY"] = delay
         options["AUTOTHROTTLE_START_DELAY"] = max(delay, 0.01)
     if ignore_robots:
         options["ROBOTSTXT_OBEY"] = False
+    if timeout:
+        options["DOWNLOAD_TIMEOUT"] = timeout
+    if max_size:
+        options["DOWNLOAD_MAXSIZE"] = int(max_size * 1024 * 1024)
+        options["DOWNLOAD_WARNSIZE"] = min(settings.getint("DOWNLOAD_WARNSIZE"), options["DOWNLOAD_MAXSIZE"])
     options.update(extra or {})
     settings.setdict(options, priority="cmdline")
     return settings
@@ -109,8 +142,9 @@ def crawl(
     ``config`` is a site profile file, ``profile`` a profile object (it wins). Incremental: articles in
     the archive are not fetched again unless ``refresh``. ``since`` skips articles dated before it,
     ``lang`` keeps to those language editions. Other options are those of :func:`crawl_settings`.
-    Scrapy's reactor cannot be restarted, so this runs once per process; run more crawls in subprocesses
-    (as the CLI and the tests do).
+    Raises :class:`~newsarchive.errors.ArchiveLockedError` at once, touching nothing, when another crawl
+    holds the archive. Scrapy's reactor cannot be restarted, so this runs once per process; run more
+    crawls in subprocesses (as the CLI and the tests do).
     """
     if profile is None:
         profile, start_urls = resolve_targets(list(targets), config)
@@ -118,18 +152,27 @@ def crawl(
         start_urls = [check_start_url(target) for target in targets]
     archive = archive if isinstance(archive, Archive) else Archive(archive, create=True)
     settings = crawl_settings(archive, refresh=refresh, trailing_slash=profile.trailing_slash, **options)
+    with ArchiveLock(archive.path):
+        started = datetime.now(UTC)
+        # Created first: it configures logging (level, --log-file), which the repair's messages use.
+        process = CrawlerProcess(settings)
+        install_download_error_filter()
+        repaired = repair_interrupted_crawl(archive, profile)
+        summary: CrawlSummary | None = None
+        try:
+            summary = _run_scrapy(process, archive, profile=profile, start_urls=start_urls, since=since, languages=lang)
+            return summary
+        finally:
+            record_run(archive, started, targets, summary, repaired)
+
+
+def _run_scrapy(process: CrawlerProcess, archive: Archive, **spider_arguments: Any) -> CrawlSummary:
     started = time.monotonic()
-    files_before = {p.name: p.stat().st_size for p in archive.warc_files()}
-    process = CrawlerProcess(settings)
+    files_before = {p.name for p in archive.warc_files()}
     crawler = process.create_crawler(NewsSpider)
-    process.crawl(
-        crawler,
-        profile=profile,
-        start_urls=start_urls,
-        since=since,
-        languages=lang,
-    )
-    process.start()
+    process.crawl(crawler, **spider_arguments)
+    with ShutdownOnSignal(process) as shutdown:
+        process.start(install_signal_handlers=False)
     stats = crawler.stats.get_stats() if crawler.stats else {}
     if fatal := stats.get("newsarchive/fatal_error"):
         raise ArchiveWriteError(fatal)
@@ -144,9 +187,146 @@ def crawl(
     return CrawlSummary(
         pages=stats.get("downloader/response_count", 0),
         articles=stats.get("newsarchive/articles", 0),
+        articles_updated=stats.get("newsarchive/articles_changed", 0),
+        articles_unchanged=stats.get("newsarchive/articles_unchanged", 0),
         failures=failures,
         warc_files=len(new_files),
-        warc_bytes=sum(p.stat().st_size for p in new_files),
+        warc_bytes=sum(p.stat().st_size for p in new_files if p.exists()),
         seconds=time.monotonic() - started,
-        finish_reason=str(stats.get("finish_reason", "")),
+        finish_reason=str(stats.get("finish_reason", "forced_shutdown" if shutdown.forced else "")),
+        errors=errors_by_kind(stats),
+        interrupted_by=shutdown.received,
     )
+
+
+class ShutdownOnSignal:
+    """SIGINT/SIGTERM stop the crawl: the first gracefully, a second one at once.
+
+    Graceful: the engine stops scheduling, in-flight responses are archived and their articles indexed,
+    the open WARC is closed and renamed. Forced: the reactor stops between two callbacks, so no record or
+    index line is being written at that moment (both are written whole on the reactor thread and flushed);
+    the WARC stays ``.open`` and the next crawl finishes it (indexes what it lacks, renames it). The signal
+    handlers only schedule work on the reactor: a handler must not log or write, since it may interrupt
+    a write in progress.
+    """
+
+    def __init__(self, process: CrawlerProcess) -> None:
+        self.process = process
+        self.received: int | None = None
+        self.forced = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> ShutdownOnSignal:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        from twisted.internet import reactor
+
+        if self.received is None:
+            self.received = signum
+            reactor.callFromThread(self._stop_gracefully, signum)
+        else:
+            self.forced = True
+            reactor.callFromThread(self._stop_now, signum)
+
+    def _stop_gracefully(self, signum: int) -> None:
+        logger.warning("Received %s: finishing in-flight pages, then stopping (send again to stop at once)",
+                       signal.Signals(signum).name)  # fmt: skip
+        self.process.stop()
+
+    def _stop_now(self, signum: int) -> None:
+        from twisted.internet import reactor
+
+        logger.warning("Received %s again: stopping now; the next crawl finishes the open WARC",
+                       signal.Signals(signum).name)  # fmt: skip
+        # crash(), not stop(): stop() would first wait for the graceful shutdown that is already stuck.
+        # crash() skips the shutdown triggers, so stop Twisted's thread pool here: its threads are not
+        # daemons and would keep the process alive.
+        reactor.crash()
+        if pool := getattr(reactor, "threadpool", None):
+            pool.stop()
+
+
+def errors_by_kind(stats: dict[str, Any]) -> dict[str, int]:
+    """Failures counted by kind from Scrapy's stats: ``http_503``, ``TimeoutError``, ``size_cap``, ..."""
+    kinds: Counter[str] = Counter()
+    for key, value in stats.items():
+        if key.startswith("downloader/exception_type_count/"):
+            name = key.rsplit(".", 1)[-1].rsplit("/", 1)[-1]
+            if name != "IgnoreRequest":
+                kinds[name] += value
+        elif key.startswith("downloader/response_status_count/") and key.rsplit("/", 1)[-1] >= "400":
+            kinds["http_" + key.rsplit("/", 1)[-1]] += value
+        elif key.startswith("spider_exceptions/") and key != "spider_exceptions/count":
+            kinds[key.split("/", 1)[1]] += value
+        elif key == "newsarchive/warc_write_errors":
+            kinds["warc_write"] += value
+        elif key == "newsarchive/size_cap_dropped":
+            kinds["size_cap"] += value
+    return dict(sorted(kinds.items()))
+
+
+def record_run(
+    archive: Archive,
+    started: datetime,
+    targets: Sequence[str],
+    summary: CrawlSummary | None,
+    repaired: RepairReport,
+) -> None:
+    """Append this run to ``runs.jsonl``; a run that ended in an exception is recorded with exit code 1."""
+    run: dict[str, Any] = {
+        "started": started.isoformat(),
+        "ended": datetime.now(UTC).isoformat(),
+        "pid": os.getpid(),
+        "targets": list(targets),
+        "exit_code": summary.exit_code if summary else 1,
+        "repaired": {
+            "truncated": [[p.name, cut] for p, cut in repaired.truncated],
+            "finalised": [p.name for p in repaired.finalised],
+            "index_lines_rebuilt": repaired.rebuilt_index_lines,
+        },
+    }
+    if summary is not None:
+        run.update(
+            pages=summary.pages,
+            articles_new=summary.articles - summary.articles_updated,
+            articles_updated=summary.articles_updated,
+            articles_unchanged=summary.articles_unchanged,
+            errors=summary.errors,
+            failures=summary.failures,
+            finish_reason=summary.finish_reason,
+            interrupted_by=signal.Signals(summary.interrupted_by).name if summary.interrupted_by else None,
+            warc_files=summary.warc_files,
+            warc_bytes=summary.warc_bytes,
+        )
+    try:
+        append_run(archive.path, run)
+    except OSError as error:  # the disk may be what stopped the crawl: say so, keep the crawl's own error
+        logger.error("Could not append the run summary to %s: %s", archive.path, error.strerror)
+
+
+def repair_interrupted_crawl(archive: Archive, profile: SiteProfile) -> RepairReport:
+    """Finish what a killed crawl left (torn tails cut, missing index lines rebuilt, ``.open`` files renamed).
+
+    Only ``.open`` WARCs and index tails are looked at: a closed WARC was synced before its rename.
+    """
+    report = repair(
+        archive,
+        hints=profile.hints,
+        article_url_pattern=profile.article_url_pattern,
+        closed_files=False,
+    )
+    if report.changed:
+        logger.warning(
+            "Repaired an interrupted crawl in %s: %d torn tails cut, %d open WARCs finished, %d index lines rebuilt",
+            archive.path, len(report.truncated), len(report.finalised), report.rebuilt_index_lines,
+        )  # fmt: skip
+    for damage in report.left_alone:
+        logger.error("Not repaired: %s", damage)
+    return report

@@ -1,5 +1,7 @@
 """newsarchive's Scrapy settings (``scrapy.cfg`` points here); ``crawl()`` layers its options on top."""
 
+from newsarchive.archive.content import MAX_DECODED_SIZE
+
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["newsarchive.spiders"]
 
@@ -16,13 +18,20 @@ AUTOTHROTTLE_START_DELAY = 0.25
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_ENABLED = True
 RETRY_TIMES = 2
-# Each retry doubles the host's delay, from 1 s up to 8 s (a dead host must not stall cron for hours).
+# Retries wait: the server's Retry-After (up to NEWSARCHIVE_RETRY_AFTER_MAX s), else 1 s, 2 s, 4 s...;
+# and each retry doubles the host's delay, from 1 s up to 8 s (a dead host must not stall cron for hours)
+# (spiders/retry.py, spiders/politeness.py).
 NEWSARCHIVE_RETRY_BACKOFF = 1.0
 NEWSARCHIVE_RETRY_BACKOFF_MAX = 8.0
+NEWSARCHIVE_RETRY_AFTER_MAX = 60.0
+# Download errors name the URL and the reason on one line (spiders/logs.py).
+LOG_FORMATTER = "newsarchive.spiders.logs.ReasonLogFormatter"
 # A robots.txt Crawl-delay above this many seconds is capped (a typo must not stall a crawl for hours).
 NEWSARCHIVE_MAX_CRAWL_DELAY = 60.0
 DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+# The cap holds for the decompressed body too (HttpCompressionMiddleware stops inflating past it);
+# reindex and verify decode stored bodies under the same cap.
+DOWNLOAD_MAXSIZE = MAX_DECODED_SIZE
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
@@ -56,7 +65,10 @@ DOWNLOADER_MIDDLEWARES = {
     "newsarchive.spiders.politeness.PageBudget": 120,
     "newsarchive.spiders.conditional.ConditionalRequests": 130,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "newsarchive.spiders.politeness.BackoffRetry": 550,
+    # Discovery's BackoffRetry (each retry doubles the host's delay), plus a wait for Retry-After.
+    "newsarchive.spiders.retry.BackoffRetryMiddleware": 550,
+    # Just outside RedirectMiddleware (600): logs why a redirect is not followed.
+    "newsarchive.spiders.safety.RedirectRefusalLog": 650,
 }
 ITEM_PIPELINES = {"newsarchive.spiders.pipelines.ArticleIndexPipeline": 300}
 

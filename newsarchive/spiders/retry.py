@@ -1,0 +1,89 @@
+"""Retries that back off: exponential delays between attempts, and the server's ``Retry-After`` honoured.
+
+Scrapy's ``RetryMiddleware`` re-queues a failed request at once. A news site that answers 503 is
+overloaded or in maintenance; hammering it is rude and useless. Discovery's ``BackoffRetry`` slows the
+whole host down (its delay doubles per retry); this subclass also waits before handing the retry back
+(without blocking the reactor), so the retry itself never comes early: ``Retry-After`` when the server sends one, else
+``NEWSARCHIVE_RETRY_BACKOFF`` * 2^(attempt-1) seconds. A ``Retry-After`` longer than
+``NEWSARCHIVE_RETRY_AFTER_MAX`` is not waited for in this run: the page is given up and logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.task import deferLater
+
+from newsarchive.spiders.politeness import BackoffRetry
+
+logger = logging.getLogger(__name__)
+
+
+def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> float | None:
+    """A ``Retry-After`` header (delta seconds or an HTTP date) in seconds; None when absent or unreadable."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+
+
+class BackoffRetryMiddleware(BackoffRetry):
+    """Discovery's ``BackoffRetry`` (host delay doubled per retry) with a wait before each retry."""
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        self.backoff = settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF", 1.0)
+        self.retry_after_max = settings.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX", 60.0)
+
+    async def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
+        """Retry a retryable status after ``Retry-After`` or the backoff delay."""
+        if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
+            return response
+        asked = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if asked is not None and asked > self.retry_after_max:
+            logger.error(
+                "Gave up %s: %d, server asks to retry after %.0f s (over NEWSARCHIVE_RETRY_AFTER_MAX)",
+                request.url, response.status, asked,
+            )  # fmt: skip
+            return response
+        retry = super().process_response(request, response)
+        if isinstance(retry, Request):
+            await self._wait(asked if asked is not None else self._backoff(retry))
+        return retry
+
+    async def process_exception(
+        self, request: Request, exception: Exception, spider: Spider | None = None
+    ) -> Request | Response | None:
+        """Retry a network failure (timeout, refused, reset) after the backoff delay."""
+        retry = super().process_exception(request, exception)
+        if isinstance(retry, Request):
+            await self._wait(self._backoff(retry))
+        return retry
+
+    def _backoff(self, retry: Request) -> float:
+        return self.backoff * 2 ** (retry.meta.get("retry_times", 1) - 1)
+
+    @staticmethod
+    async def _wait(seconds: float) -> None:
+        # Imported here: importing the reactor at module level would install Twisted's default one
+        # before Scrapy installs the asyncio reactor.
+        from twisted.internet import reactor
+
+        if seconds > 0:
+            await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))

@@ -1,0 +1,60 @@
+"""A generated data file for the demo site with thousands of small articles (for the fault tests).
+
+Deterministic: the same ``count`` always gives the same file. Paragraphs are short so pages render and
+extract fast; dates spread over many months so the sitemaps reach every article in two hops.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from newsarchive.demo.site import LANGUAGES, section_path
+
+_BAKU = timezone(timedelta(hours=4))
+_CATEGORIES = {
+    "az": [("iqtisadiyyat", "İqtisadiyyat"), ("siyasat", "Siyasət"), ("idman", "İdman"), ("cemiyyet", "Cəmiyyət")],
+    "ru": [("ekonomika", "Экономика"), ("politika", "Политика"), ("sport", "Спорт"), ("obshestvo", "Общество")],
+    "en": [("economy", "Economy"), ("politics", "Politics"), ("sports", "Sports"), ("society", "Society")],
+}
+_WORDS = {
+    "az": "Bakıda yeni layihə təqdim olunub və nazirlik açıqlama yayıb",
+    "ru": "В Баку представили новый проект и министерство распространило заявление",
+    "en": "A new project was presented in Baku and the ministry issued a statement",
+}
+
+
+def article(number: int) -> dict[str, object]:
+    """The ``number``-th generated article, shaped like the data file's entries."""
+    lang = LANGUAGES[number % len(LANGUAGES)]
+    category_slug, category = _CATEGORIES[lang][number % len(_CATEGORIES[lang])]
+    slug = f"generated-story-{number}"
+    words = _WORDS[lang]
+    lead = f"{words} ({number})."
+    paragraphs = [f"{words}, {number}-{i}." for i in range(2)]
+    published = datetime(2024, 1, 1, 9, 0, tzinfo=_BAKU) + timedelta(hours=7 * number)
+    return {
+        "lang": lang,
+        "category_slug": category_slug,
+        "category": category,
+        "slug": slug,
+        "path": section_path(lang, category_slug) + slug + "/",
+        "story_id": f"g{number}",
+        "title": f"{words.split(' ')[0]} {words.split(' ')[1]} {number}",
+        "published": published.isoformat(),
+        "author": None,
+        "description": lead,
+        "lead": lead,
+        "paragraphs": paragraphs,
+        "tags": [],
+        "structured_data": number % 2 == 0,
+        "text": "\n\n".join([lead, *paragraphs]),
+    }
+
+
+def write_big_site(path: Path, count: int) -> Path:
+    """Write a data file of ``count`` generated articles to ``path``."""
+    data = {"site_name": "Report.az", "articles": [article(n) for n in range(count)]}
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
