@@ -5,10 +5,9 @@
 ...     print(article["published"], article["title"])
 """
 
-__version__ = "0.1.0"
-
 from newsarchive.archive.reader import Archive
 from newsarchive.errors import NewsArchiveError
+from newsarchive.version import __version__
 
 
 def crawl(*args, **kwargs):  # type: ignore[no-untyped-def]

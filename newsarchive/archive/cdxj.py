@@ -103,10 +103,8 @@ def scan_warc(path: str | os.PathLike[str]) -> Iterator[tuple[str, Capture | Non
             yield line, capture
 
 
-def index_warc(path: str | os.PathLike[str], indexes_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
-    """Write the WARC's CDXJ (sorted in byte order) and ``.digests`` file into ``indexes_dir``, atomically."""
-    indexes_dir = Path(indexes_dir)
-    indexes_dir.mkdir(parents=True, exist_ok=True)
+def index_lines(path: str | os.PathLike[str]) -> tuple[list[str], list[str]]:
+    """The WARC's CDXJ lines (sorted in byte order) and ``.digests`` lines, as their files hold them."""
     lines: list[str] = []
     captures: list[str] = []
     for line, capture in scan_warc(path):
@@ -114,6 +112,14 @@ def index_warc(path: str | os.PathLike[str], indexes_dir: str | os.PathLike[str]
         if capture is not None:
             captures.append(capture.line())
     lines.sort(key=str.encode)
+    return lines, captures
+
+
+def index_warc(path: str | os.PathLike[str], indexes_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """Write the WARC's CDXJ (sorted in byte order) and ``.digests`` file into ``indexes_dir``, atomically."""
+    indexes_dir = Path(indexes_dir)
+    indexes_dir.mkdir(parents=True, exist_ok=True)
+    lines, captures = index_lines(path)
     name = Path(path).name.removesuffix(".open")
     cdxj_path = _write_atomically(indexes_dir / index_name(name, CDXJ_SUFFIX), lines)
     digests_path = _write_atomically(indexes_dir / index_name(name, DIGESTS_SUFFIX), captures)

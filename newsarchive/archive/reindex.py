@@ -1,9 +1,9 @@
 """``reindex``: rebuild every index from the closed WARCs, with the functions the crawl itself uses.
 
 The CDXJ and ``.digests`` files come from :func:`newsarchive.archive.cdxj.index_warc` (what the crawl runs when
-a WARC closes); the article index from :func:`newsarchive.spiders.pages.analyse_page` (what the spider runs on
-every page) over each ``2xx`` response the spider would have parsed, in WARC order, decoded as Scrapy decodes
-it. An identical-payload revisit is analysed with its original's payload, as the spider saw the full page.
+a WARC closes); the article index from :func:`newsarchive.extract.article_from_page` (the rule the spider
+applies to every page) over each ``2xx`` HTML response, in WARC order, decoded as Scrapy decodes it. An
+identical-payload revisit is analysed with its original's payload, as the spider saw the full page.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from newsarchive.archive.cdxj import CDXJ_SUFFIX, index_warc
 from newsarchive.archive.content import ContentDecodingError, decode_content
 from newsarchive.archive.records import RecordLocation
 from newsarchive.archive.revisits import DIGESTS_SUFFIX, CaptureIndex
+from newsarchive.extract import ExtractionHints, article_from_page, is_html_document, parse_html
 
 if TYPE_CHECKING:
     from newsarchive.archive.reader import Archive
-    from newsarchive.extract.article import ExtractionHints
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def reindex(
     writer = ArticleIndexWriter(staging, datetime.now(UTC))
     articles = 0
     try:
-        for entry in _article_entries(archive, warcs, captures, hints, article_url_pattern):
+        for entry in article_entries(archive, warcs, captures, hints, article_url_pattern):
             writer.append(entry)
             articles += 1
     finally:
@@ -68,18 +68,14 @@ def reindex(
     return ReindexSummary(warc_files=len(warcs), captures=len(captures), articles=articles)
 
 
-def _article_entries(
+def article_entries(
     archive: Archive,
     warcs: list[Path],
     captures: CaptureIndex,
     hints: ExtractionHints | None,
     article_url_pattern: str | None,
 ) -> Iterator[dict[str, Any]]:
-    # The spider's own page analysis (it analyses every response, whatever its type), so that reindex
-    # cannot drift from the crawl (imported here: the archive layer otherwise never touches newsarchive.spiders).
-    from newsarchive.extract import ExtractionHints
-    from newsarchive.spiders.pages import analyse_page
-
+    """Article index entries for the responses of ``warcs``, with the crawl's versioning rule."""
     hints = hints or ExtractionHints()
     versions = ArticleVersions()
     pattern = re.compile(article_url_pattern) if article_url_pattern else None
@@ -108,8 +104,10 @@ def _article_entries(
                 except ContentDecodingError:
                     continue  # Scrapy failed on it too: the spider never saw the page
                 url = record.rec_headers.get_header("WARC-Target-URI")
-                analysis = analyse_page(body, url, content_type, hints, is_article_url if pattern else None)
-                if analysis.article is None:
+                tree = parse_html(body, content_type) if is_html_document(body, content_type) else None
+                matcher = is_article_url if pattern else None
+                article = article_from_page(tree, url, hints, matcher) if tree is not None else None
+                if article is None:
                     continue
                 date = datetime.fromisoformat(record.rec_headers.get_header("WARC-Date"))
                 location = RecordLocation(
@@ -120,5 +118,5 @@ def _article_entries(
                     date=date,
                 )
                 # A re-fetch whose extracted content did not change is no new version (as in the crawl).
-                if (entry := versions.entry(analysis.article, location, date)) is not None:
+                if (entry := versions.entry(article, location, date)) is not None:
                     yield entry

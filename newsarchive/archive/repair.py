@@ -28,7 +28,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from newsarchive.archive.articles import INDEX_GLOB, ArticleIndexWriter, read_index
 from newsarchive.archive.cdxj import index_warc
-from newsarchive.archive.reindex import _article_entries
+from newsarchive.archive.reindex import article_entries
 from newsarchive.archive.revisits import CaptureIndex
 from newsarchive.archive.verify import GzipMemberError, Problem, gzip_members
 from newsarchive.archive.writer import OPEN_SUFFIX
@@ -197,7 +197,7 @@ def _rebuild_article_lines(
     try:
         for path in warcs:
             final_name = path.name.removesuffix(OPEN_SUFFIX)
-            for entry in _article_entries(archive, [path], captures, hints, article_url_pattern):
+            for entry in article_entries(archive, [path], captures, hints, article_url_pattern):
                 if entry["warc_record_id"] not in indexed:
                     # Named by its final name, as the crawl names it: readers find a still-.open file too.
                     index.append({**entry, "warc_file": final_name})

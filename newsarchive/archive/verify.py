@@ -20,7 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from newsarchive.archive.articles import read_index
-from newsarchive.archive.cdxj import CDXJ_SUFFIX, index_name, scan_warc
+from newsarchive.archive.cdxj import CDXJ_SUFFIX, index_lines, index_name
 from newsarchive.archive.content import ContentDecodingError, ContentTooLargeError, decode_content
 from newsarchive.archive.revisits import DIGESTS_SUFFIX
 
@@ -173,13 +173,7 @@ def _http_problems(record, payload: bytes) -> Iterator[str]:  # type: ignore[no-
 
 
 def _check_indexes(path: Path, indexes_dir: Path) -> list[Problem]:
-    lines: list[str] = []
-    captures: list[str] = []
-    for line, capture in scan_warc(path):
-        lines.append(line)
-        if capture is not None:
-            captures.append(capture.line())
-    lines.sort(key=str.encode)
+    lines, captures = index_lines(path)
     problems = []
     for suffix, expected in ((CDXJ_SUFFIX, lines), (DIGESTS_SUFFIX, captures)):
         index = indexes_dir / index_name(path.name, suffix)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from newsarchive import __version__
 from newsarchive.errors import NewsArchiveError
+from newsarchive.version import __version__
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 

@@ -6,7 +6,7 @@ bytes, so the index a crawl writes and the one rebuilt from the WARCs cannot dri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import tzinfo
 from functools import cache
 from urllib.parse import urlsplit
@@ -18,11 +18,19 @@ from lxml import html
 
 from newsarchive.extract.article import Article, ExtractionHints
 from newsarchive.extract.dates import parse_visible, zone
-from newsarchive.extract.html import parse_html
+from newsarchive.extract.html import is_html_document, parse_html
 from newsarchive.extract.language import guess_language
 from newsarchive.extract.metadata import PageMetadata, clean, select, select_text, strip_site_name, unique
 
-__all__ = ["Article", "ExtractionHints", "extract_article", "extract_from_tree", "parse_html"]
+__all__ = [
+    "Article",
+    "ExtractionHints",
+    "article_from_page",
+    "extract_article",
+    "extract_from_tree",
+    "is_html_document",
+    "parse_html",
+]
 
 NO_HINTS = ExtractionHints()
 
@@ -73,6 +81,24 @@ def extract_from_tree(tree: html.HtmlElement, url: str, hints: ExtractionHints =
         alternates=page.alternates(),
         site=urlsplit(url).hostname,
     )
+
+
+def article_from_page(
+    tree: html.HtmlElement,
+    url: str,
+    hints: ExtractionHints = NO_HINTS,
+    is_article_url: Callable[[str], bool] | None = None,
+) -> Article | None:
+    """The page's article, when it is one: the profile's URL pattern says so (or, without a pattern, the page
+    declares itself an article) and extraction finds a titled, dated body. The crawl and ``reindex`` both
+    decide with this one rule."""
+    looks_like_article = is_article_url(url) if is_article_url else PageMetadata(tree, url).declares_article()
+    if not looks_like_article:
+        return None
+    article = extract_from_tree(tree, url, hints)
+    if article is None or not (article.title and article.published):
+        return None
+    return article
 
 
 def published_date(tree: html.HtmlElement, page: PageMetadata, hints: ExtractionHints, tz: tzinfo | None) -> str | None:

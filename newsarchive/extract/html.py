@@ -99,3 +99,14 @@ def parse_html(body: bytes, content_type: bytes | str | None = None) -> html.Htm
         return html.document_fromstring(data, parser=_parser())
     except (etree.ParserError, ValueError):
         return None
+
+
+_NOT_HTML_TYPES = re.compile(rb"xml|rss|atom|json", re.IGNORECASE)
+
+
+def is_html_document(body: bytes, content_type: bytes) -> bool:
+    """False for feeds, sitemaps and JSON (by type, or an XML declaration with no HTML): they hold no article."""
+    if _NOT_HTML_TYPES.search(content_type):
+        return False
+    head = body[:256].lstrip().lower()
+    return not (head.startswith(b"<?xml") and b"<html" not in body[:1024].lower())

@@ -24,13 +24,13 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.defer import deferred_from_coro
 
-import newsarchive
 from newsarchive.archive.cdxj import index_warc
 from newsarchive.archive.records import WARC_1_1_SPEC, HeaderList, HttpExchange
 from newsarchive.archive.revisits import CaptureIndex
 from newsarchive.archive.writer import WarcWriter
 from newsarchive.errors import ArchiveWriteError
 from newsarchive.spiders.handler import RAW_HEAD_META, RawHead
+from newsarchive.version import __version__
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def warcinfo_fields(crawler: Crawler) -> dict[str, str]:
     """The ``warcinfo`` payload: who wrote the file, how, and under which politeness rules."""
     settings = crawler.settings
     return {
-        "software": f"newsarchive/{newsarchive.__version__} (Scrapy/{scrapy.__version__}; "
+        "software": f"newsarchive/{__version__} (Scrapy/{scrapy.__version__}; "
         f"warcio/{getattr(warcio, '__version__', '?')}; Python/{platform.python_version()})",
         "hostname": socket.gethostname(),
         "operator": settings.get("NEWSARCHIVE_OPERATOR", ""),
