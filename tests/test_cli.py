@@ -78,3 +78,9 @@ def test_demo_crawls_the_bundled_site_offline_and_prints_next_steps(tmp_path):
     assert len(articles) == len(site_data["articles"])
     assert {a["language"] for a in articles} == {"az", "ru", "en"}
     assert all(a["published"] and a["published"].endswith("+04:00") for a in articles)
+
+
+def test_export_rejects_a_date_that_is_not_a_date(tmp_path):
+    result = invoke("export", "--archive", str(tmp_path), "--since", "yesterday")
+    assert result.exit_code == 2
+    assert "Invalid value for '--since'" in result.stderr

@@ -98,3 +98,25 @@ def test_exported_lines_carry_the_contract_keys_in_order(crawled):
         assert list(article)[: len(keys)] == keys
         assert article["version"] == 1
         assert article["fetched_at"].endswith("Z")
+
+
+def test_list_prints_one_line_per_article(crawled, news_site):
+    result = run_cli("list", "--archive", str(crawled["archive"]), "--lang", "ru")
+    assert result.returncode == 0, result.stderr
+    lines = [line.split("\t") for line in result.stdout.splitlines()]
+    expected = {(a["published"], "ru", a["url"], a["title"]) for a in news_site.articles_in("ru")}
+    assert {tuple(line) for line in lines} == expected
+
+
+def test_stats_counts_the_archived_articles(crawled, news_site):
+    result = run_cli("stats", "--archive", str(crawled["archive"]))
+    assert result.returncode == 0, result.stderr
+    assert f"Articles: {len(news_site.articles)} ({len(news_site.articles)} versions)" in result.stdout
+    assert "(0 open)" in result.stdout
+
+
+def test_export_filters_by_publication_date(crawled, news_site):
+    result = run_cli("export", "--archive", str(crawled["archive"]), "--since", "2025-09-01", "--until", "2025-09-05")
+    exported = {json.loads(line)["url"] for line in result.stdout.splitlines()}
+    expected = {a["url"] for a in news_site.articles if "2025-09-01" <= a["published"][:10] <= "2025-09-05"}
+    assert expected and exported == expected
