@@ -55,34 +55,75 @@ def is_original(status: int, truncated: bool) -> bool:
 
 
 class CaptureIndex:
-    """Payload digest -> first original capture, and URL -> its latest original capture."""
+    """Payload digest -> first original capture, and URL -> its latest original capture.
+
+    An archive of a million captures must load in seconds and stay small: what is loaded from the
+    ``.digests`` files is only two ``int -> int`` maps, from the (in-process) hash of a digest or URL to
+    where its line is (file number and byte offset). A lookup reads that one line back and checks it, so a
+    hash collision can never return the wrong capture. Captures added during a run are kept whole.
+    """
 
     def __init__(self, captures: Iterable[Capture] = ()) -> None:
+        self._files: list[Path] = []
+        self._digest_lines: dict[int, int] = {}
+        self._url_lines: dict[int, int] = {}
         self._by_digest: dict[str, Capture] = {}
         self._latest_by_url: dict[str, Capture] = {}
         for capture in captures:
             self.add(capture)
 
     def __len__(self) -> int:
-        return len(self._by_digest)
+        # Added captures are only those whose digest was not loaded: the two maps do not overlap.
+        return len(self._digest_lines) + len(self._by_digest)
 
     def add(self, capture: Capture) -> None:
         """Remember an original just written (or read back)."""
-        self._by_digest.setdefault(capture.digest, capture)
+        if self.by_digest(capture.digest) is None:
+            self._by_digest[capture.digest] = capture
         self._latest_by_url[capture.url] = capture
 
     def by_digest(self, digest: str) -> Capture | None:
         """The original with this payload digest, if any."""
-        return self._by_digest.get(digest)
+        if (found := self._by_digest.get(digest)) is not None:
+            return found
+        capture = self._read(self._digest_lines.get(hash(digest)))
+        return capture if capture is not None and capture.digest == digest else None
 
     def latest(self, url: str) -> Capture | None:
         """The latest original capture of ``url`` (what a ``304`` refers to)."""
-        return self._latest_by_url.get(url)
+        if (found := self._latest_by_url.get(url)) is not None:
+            return found
+        capture = self._read(self._url_lines.get(hash(url)))
+        return capture if capture is not None and capture.url == url else None
+
+    def _read(self, position: int | None) -> Capture | None:
+        if position is None:
+            return None
+        with open(self._files[position >> _OFFSET_BITS], "rb") as stream:
+            stream.seek(position & _OFFSET_MASK)
+            return Capture.from_line(stream.readline().decode("utf-8"))
 
     @classmethod
     def load(cls, indexes_dir: str | os.PathLike[str]) -> CaptureIndex:
-        """Read every ``.digests`` file, oldest WARC first (names start with the WARC's timestamp)."""
-        return cls(read_digests(indexes_dir))
+        """Index every ``.digests`` file, oldest WARC first (names start with the WARC's timestamp)."""
+        index = cls()
+        for number, path in enumerate(sorted(Path(indexes_dir).glob("*" + DIGESTS_SUFFIX))):
+            index._files.append(path)
+            base = number << _OFFSET_BITS
+            offset = 0
+            with open(path, "rb") as lines:
+                for line in lines:
+                    if not line.endswith(b"\n"):
+                        break  # torn by a crash: verify reports it
+                    index._digest_lines.setdefault(hash(line[: line.index(b"\t")].decode("ascii")), base | offset)
+                    index._url_lines[hash(line[line.rindex(b"\t") + 1 : -1].decode("utf-8"))] = base | offset
+                    offset += len(line)
+        return index
+
+
+# A line's position packs its file's number above a 40-bit byte offset (files of up to 1 TiB).
+_OFFSET_BITS = 40
+_OFFSET_MASK = (1 << _OFFSET_BITS) - 1
 
 
 def read_digests(indexes_dir: str | os.PathLike[str]) -> Iterator[Capture]:
