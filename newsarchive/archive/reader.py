@@ -22,6 +22,7 @@ from newsarchive.errors import ArchiveNotFoundError, ConfigError, NewsArchiveErr
 
 if TYPE_CHECKING:
     from newsarchive.archive.reindex import ReindexSummary
+    from newsarchive.archive.repair import RepairReport
     from newsarchive.archive.verify import Problem
     from newsarchive.extract.article import ExtractionHints
 
@@ -211,10 +212,25 @@ class Archive:
         return reindex(self, hints=hints, article_url_pattern=article_url_pattern)
 
     def verify(self) -> list[Problem]:
-        """Check digests, HTTP-level consistency, gzip members and index/WARC agreement; the problems found."""
+        """Check digests, HTTP-level consistency, gzip members and index/WARC agreement, and look for crash
+        damage (torn tails, WARCs left ``.open``, torn index lines) unless a crawl is writing right now."""
+        from newsarchive.archive.lock import lock_holder
+        from newsarchive.archive.repair import find_damage
         from newsarchive.archive.verify import verify
 
-        return verify(self)
+        problems = verify(self)
+        if lock_holder(self.path) is None:
+            problems += find_damage(self, closed_files=False)
+        return problems
+
+    def repair(self, hints: ExtractionHints | None = None, article_url_pattern: str | None = None) -> RepairReport:
+        """Mend crash damage under the crawl lock (raises ArchiveLockedError while a crawl runs): cut torn
+        tails, finish WARCs left ``.open``, rebuild missing index lines; never delete a complete record."""
+        from newsarchive.archive.lock import ArchiveLock
+        from newsarchive.archive.repair import repair
+
+        with ArchiveLock(self.path):
+            return repair(self, hints=hints, article_url_pattern=article_url_pattern)
 
     def articles(
         self,

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from newsarchive.archive.lock import ArchiveLock, lock_holder
+from newsarchive.archive.lock import lock_holder
 from newsarchive.archive.reader import Archive
-from newsarchive.archive.repair import find_damage, repair
 from newsarchive.cli import archive_option, cli
 from newsarchive.errors import ConfigError
 from newsarchive.extract import extract_article
@@ -75,24 +74,20 @@ def verify_command(archive_path: Path, repair_damage: bool, config: Path | None)
     archive = Archive(archive_path)
     if repair_damage:
         profile = load_profile(config) if config else None
-        with ArchiveLock(archive.path):
-            report = repair(
-                archive,
-                hints=profile.hints if profile else None,
-                article_url_pattern=profile.article_url_pattern if profile else None,
-            )
+        report = archive.repair(
+            hints=profile.hints if profile else None,
+            article_url_pattern=profile.article_url_pattern if profile else None,
+        )
         for path, cut in report.truncated:
             click.echo(f"Repaired {path}: cut a torn tail of {cut} bytes", err=True)
         for path in report.finalised:
             click.echo(f"Repaired {path}: finished a WARC left .open", err=True)
         if report.rebuilt_index_lines:
             click.echo(f"Repaired: rebuilt {report.rebuilt_index_lines} missing article index lines", err=True)
-    running = lock_holder(archive.path)
-    # A running crawl is writing its .open file and its index: they are not damage.
-    problems = archive.verify() + ([] if running else find_damage(archive, closed_files=False))
+    problems = archive.verify()
     for problem in problems:
         click.echo(str(problem))
-    if running:
+    if running := lock_holder(archive.path):
         click.echo(f"A crawl is running ({running}): its open files are not checked", err=True)
     hint = "; `newsarchive verify --repair` fixes crash damage" if problems and not repair_damage else ""
     click.echo(f"{len(problems)} problems found{hint}" if problems else "No problems found", err=True)
