@@ -10,20 +10,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import iso_date_to_timestamp
 
 from newsarchive.archive.articles import CONTRACT_KEYS, EXTRA_KEYS, read_index
 from newsarchive.archive.cdxj import CDXJ_SUFFIX, url_key
 from newsarchive.archive.content import decode_content
+from newsarchive.archive.layout import ArchiveLayout
+from newsarchive.archive.lock import ArchiveLock, lock_holder
+from newsarchive.archive.reindex import ReindexSummary, reindex
+from newsarchive.archive.repair import RepairReport, find_damage, repair
+from newsarchive.archive.verify import Problem, verify
 from newsarchive.archive.writer import OPEN_SUFFIX
 from newsarchive.errors import ArchiveNotFoundError, ConfigError, NewsArchiveError
 
 if TYPE_CHECKING:
-    from newsarchive.archive.reindex import ReindexSummary
-    from newsarchive.archive.repair import RepairReport
-    from newsarchive.archive.verify import Problem
     from newsarchive.extract.article import ExtractionHints
 
 ARCHIVE_ENV = "NEWSARCHIVE_ARCHIVE"
@@ -88,11 +89,11 @@ class ArchiveStats:
     article_versions: int
 
 
-class Archive:
+class Archive(ArchiveLayout):
     """An archive directory: ``warc/`` (the source of truth) and ``indexes/`` (rebuildable from it)."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, create: bool = False) -> None:
-        self.path = Path(path) if path is not None else default_archive_path()
+        super().__init__(path if path is not None else default_archive_path())
         if create:
             self.warc_dir.mkdir(parents=True, exist_ok=True)
             self.indexes_dir.mkdir(parents=True, exist_ok=True)
@@ -101,41 +102,6 @@ class Archive:
                 f"no archive at {self.path}: run `newsarchive crawl URL --archive {self.path}` first, "
                 "or pass the right --archive"
             )
-
-    @property
-    def warc_dir(self) -> Path:
-        """Where the WARC files are."""
-        return self.path / "warc"
-
-    @property
-    def indexes_dir(self) -> Path:
-        """Where the CDXJ and article indexes are."""
-        return self.path / "indexes"
-
-    def warc_files(self, include_open: bool = True) -> list[Path]:
-        """WARC files, oldest first by name; ``.open`` ones (being written) too unless told otherwise."""
-        files = list(self.warc_dir.glob("*.warc.gz"))
-        if include_open:
-            files += self.warc_dir.glob("*.warc.gz" + OPEN_SUFFIX)
-        return sorted(files, key=lambda p: p.name)
-
-    def warc_path(self, warc_file: str) -> Path:
-        """The path of a WARC named in an index, whether still ``.open`` or closed."""
-        closed = self.warc_dir / Path(warc_file).name
-        if closed.exists():
-            return closed
-        return closed.with_name(closed.name + OPEN_SUFFIX)
-
-    def records(self) -> Iterator[tuple[Path, ArcWarcRecord]]:
-        """Every WARC record with the file it is in, streamed."""
-        for path in self.warc_files():
-            with open(path, "rb") as stream:
-                for record in ArchiveIterator(stream):
-                    yield path, record
-
-    def read_record(self, warc_file: str, offset: int) -> bytes:
-        """The payload of the record at ``offset`` (one seek, no scan), content-coding as stored."""
-        return self._record_at(warc_file, offset)[1]
 
     def capture_entries(self, url: str) -> list[CaptureEntry]:
         """Every CDXJ entry of ``url`` (closed WARCs only: a WARC is indexed when it closes), oldest first."""
@@ -165,7 +131,7 @@ class Archive:
         else:
             target = int(at.ljust(14, "0")[:14])
             entry = min(entries, key=lambda e: abs(int(e.timestamp) - target))
-        record, payload = self._record_at(entry.fields["filename"], int(entry.fields["offset"]))
+        record, payload = self.record_at(entry.fields["filename"], int(entry.fields["offset"]))
         http = record.http_headers
         if record.rec_type == "revisit":
             payload = self._original_payload(record)
@@ -181,13 +147,6 @@ class Archive:
             offset=int(entry.fields["offset"]),
         )
 
-    def _record_at(self, warc_file: str, offset: int) -> tuple[ArcWarcRecord, bytes]:
-        """The record at ``offset`` (one seek) and its payload exactly as stored (content-coding kept)."""
-        with open(self.warc_path(warc_file), "rb") as stream:
-            stream.seek(offset)
-            record = next(iter(ArchiveIterator(stream)))
-            return record, record.raw_stream.read()
-
     def _original_payload(self, revisit: ArcWarcRecord) -> bytes:
         headers = revisit.rec_headers
         original_url = headers.get_header("WARC-Refers-To-Target-URI")
@@ -199,7 +158,7 @@ class Archive:
                 and not entry.is_revisit
                 and (not digest or entry.fields["digest"] == digest)
             ):
-                return self._record_at(entry.fields["filename"], int(entry.fields["offset"]))[1]
+                return self.record_at(entry.fields["filename"], int(entry.fields["offset"]))[1]
         raise CaptureNotFoundError(
             f"the original of the revisit of {headers.get_header('WARC-Target-URI')} ({original_url} at {timestamp}) "
             "is not indexed; run `newsarchive reindex`"
@@ -207,17 +166,11 @@ class Archive:
 
     def reindex(self, hints: ExtractionHints | None = None, article_url_pattern: str | None = None) -> ReindexSummary:
         """Rebuild every index (CDXJ, capture digests, article index) from the closed WARCs alone."""
-        from newsarchive.archive.reindex import reindex
-
         return reindex(self, hints=hints, article_url_pattern=article_url_pattern)
 
     def verify(self) -> list[Problem]:
         """Check digests, HTTP-level consistency, gzip members and index/WARC agreement, and look for crash
         damage (torn tails, WARCs left ``.open``, torn index lines) unless a crawl is writing right now."""
-        from newsarchive.archive.lock import lock_holder
-        from newsarchive.archive.repair import find_damage
-        from newsarchive.archive.verify import verify
-
         problems = verify(self)
         if lock_holder(self.path) is None:
             problems += find_damage(self, closed_files=False)
@@ -226,9 +179,6 @@ class Archive:
     def repair(self, hints: ExtractionHints | None = None, article_url_pattern: str | None = None) -> RepairReport:
         """Mend crash damage under the crawl lock (raises ArchiveLockedError while a crawl runs): cut torn
         tails, finish WARCs left ``.open``, rebuild missing index lines; never delete a complete record."""
-        from newsarchive.archive.lock import ArchiveLock
-        from newsarchive.archive.repair import repair
-
         with ArchiveLock(self.path):
             return repair(self, hints=hints, article_url_pattern=article_url_pattern)
 

@@ -27,7 +27,7 @@ from newsarchive.archive.revisits import DIGESTS_SUFFIX, CaptureIndex
 from newsarchive.extract import ExtractionHints, article_from_page, is_html_document, parse_html
 
 if TYPE_CHECKING:
-    from newsarchive.archive.reader import Archive
+    from newsarchive.archive.layout import ArchiveLayout
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class ReindexSummary:
 
 
 def reindex(
-    archive: Archive, *, hints: ExtractionHints | None = None, article_url_pattern: str | None = None
+    archive: ArchiveLayout, *, hints: ExtractionHints | None = None, article_url_pattern: str | None = None
 ) -> ReindexSummary:
     """Rebuild ``indexes/`` from the closed WARCs: build aside, then replace the old index files."""
     staging = archive.path / "indexes.reindex"
@@ -69,7 +69,7 @@ def reindex(
 
 
 def article_entries(
-    archive: Archive,
+    archive: ArchiveLayout,
     warcs: list[Path],
     captures: CaptureIndex,
     hints: ExtractionHints | None,

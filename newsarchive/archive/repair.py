@@ -34,7 +34,7 @@ from newsarchive.archive.verify import GzipMemberError, Problem, gzip_members
 from newsarchive.archive.writer import OPEN_SUFFIX
 
 if TYPE_CHECKING:
-    from newsarchive.archive.reader import Archive
+    from newsarchive.archive.layout import ArchiveLayout
     from newsarchive.extract.article import ExtractionHints
 
 _BLOCK = 1 << 16
@@ -134,13 +134,13 @@ def torn_index_line(path: Path) -> Problem | None:
     return Problem("torn-index-line", path, end, f"torn last line ({size - end} bytes)")
 
 
-def _warc_files(archive: Archive, closed_files: bool) -> Iterator[Path]:
+def _warc_files(archive: ArchiveLayout, closed_files: bool) -> Iterator[Path]:
     for path in archive.warc_files(include_open=True):
         if closed_files or path.name.endswith(OPEN_SUFFIX):
             yield path
 
 
-def find_damage(archive: Archive, *, closed_files: bool = True) -> list[Problem]:
+def find_damage(archive: ArchiveLayout, *, closed_files: bool = True) -> list[Problem]:
     """Crash damage: torn index lines, torn or damaged WARC members, ``.open`` files left behind.
 
     ``closed_files=False`` looks at ``.open`` WARCs only (a closed file was synced before its rename;
@@ -156,7 +156,7 @@ def find_damage(archive: Archive, *, closed_files: bool = True) -> list[Problem]
 
 
 def repair(
-    archive: Archive,
+    archive: ArchiveLayout,
     *,
     hints: ExtractionHints | None = None,
     article_url_pattern: str | None = None,
@@ -188,7 +188,7 @@ def repair(
 
 
 def _rebuild_article_lines(
-    archive: Archive, warcs: list[Path], hints: ExtractionHints | None, article_url_pattern: str | None
+    archive: ArchiveLayout, warcs: list[Path], hints: ExtractionHints | None, article_url_pattern: str | None
 ) -> int:
     indexed = {entry.get("warc_record_id") for entry in read_index(archive.indexes_dir)}
     captures = CaptureIndex.load(archive.indexes_dir)
@@ -207,7 +207,7 @@ def _rebuild_article_lines(
     return added
 
 
-def _finalise(archive: Archive, path: Path, report: RepairReport) -> None:
+def _finalise(archive: ArchiveLayout, path: Path, report: RepairReport) -> None:
     if path.stat().st_size == 0:
         # Killed before its first record was whole: there is nothing in it to keep.
         path.unlink()

@@ -25,7 +25,7 @@ from newsarchive.archive.content import ContentDecodingError, ContentTooLargeErr
 from newsarchive.archive.revisits import DIGESTS_SUFFIX
 
 if TYPE_CHECKING:
-    from newsarchive.archive.reader import Archive
+    from newsarchive.archive.layout import ArchiveLayout
 
 _BLOCK = 1 << 16
 _STATUS_LINE = re.compile(r"^HTTP/\d\.\d$")
@@ -82,7 +82,7 @@ def gzip_members(stream: BinaryIO) -> Iterator[tuple[int, int]]:
         yield start, position - start
 
 
-def verify(archive: Archive) -> list[Problem]:
+def verify(archive: ArchiveLayout) -> list[Problem]:
     """Every problem of the archive's closed WARCs and of its indexes, in file order."""
     problems: list[Problem] = []
     response_ids: set[str] = set()
@@ -186,7 +186,7 @@ def _check_indexes(path: Path, indexes_dir: Path) -> list[Problem]:
     return problems
 
 
-def _check_articles(archive: Archive) -> list[Problem]:
+def _check_articles(archive: ArchiveLayout) -> list[Problem]:
     problems = []
     for entry in read_index(archive.indexes_dir):
         warc = archive.warc_path(entry["warc_file"])
