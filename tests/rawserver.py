@@ -16,7 +16,7 @@ import sys
 import brotli
 
 HTML = "<!doctype html><html><head><title>{0}</title></head><body><h1>{0}</h1><p>{1}</p></body></html>"
-SIZE_CAP = 64 * 1024  # the test crawl's DOWNLOAD_MAXSIZE; /oversized goes past it
+SIZE_CAP = 64 * 1024  # the test crawl's DOWNLOAD_MAXSIZE; /oversized goes well past it
 
 
 def _page(name: str, text: str = "Plain text.") -> bytes:
@@ -43,6 +43,7 @@ CHUNKED = _page("Chunked", "Sent in chunks. " * 20)
 CHUNKED_GZIPPED = gzip.compress(_page("Chunked gzip", "Compressed, then chunked. " * 20), mtime=0)
 BYTES_PAGE = _page("Bytes", "Its headers carry odd bytes.")
 BROTLI = brotli.compress(_page("Brotli", "Compressed with brotli."))
+OVERSIZED = bytes(range(256)) * (SIZE_CAP // 64)  # four times the cap, no two cuts give the same bytes
 NON_ASCII_VALUE = "café Ürün Баку".encode() + b" \xff"  # UTF-8 and one byte that is neither UTF-8 nor ASCII
 
 ENDPOINTS = [
@@ -97,9 +98,13 @@ def responses() -> dict[str, tuple[bytes, bytes]]:
             b"HTTP/1.1 200 OK\r\n" + HTML_TYPE + b"\r\nConnection: close\r\n\r\n" + _page("Close"),
             _page("Close"),
         ),
-        # Promises 1000 bytes, sends 100, closes: data loss.
-        "/early-close": (b"HTTP/1.1 200 OK\r\n" + HTML_TYPE + b"\r\nContent-Length: 1000\r\n\r\n" + b"x" * 100, b""),
-        "/oversized": (_message(b"200 OK", html, b"y" * (SIZE_CAP + 1)), b""),
+        # Promises 1000 bytes, sends 100, closes: data loss. Archived truncated: its entity is what was sent.
+        "/early-close": (
+            b"HTTP/1.1 200 OK\r\n" + HTML_TYPE + b"\r\nContent-Length: 1000\r\n\r\n" + b"x" * 100,
+            b"x" * 100,
+        ),
+        # Past the size cap: archived truncated, a prefix of its entity.
+        "/oversized": (_message(b"200 OK", html, OVERSIZED), OVERSIZED),
     }
     return table
 
@@ -117,7 +122,10 @@ class _Handler(socketserver.BaseRequestHandler):
             data += chunk
         target = data.split(b"\r\n", 1)[0].split(b" ")[1].decode()
         response, _ = self.table.get(target, (_message(b"404 Not Found", [], b""), b""))
-        connection.sendall(response)
+        try:
+            connection.sendall(response)
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the crawler stopped reading (/oversized past the size cap)
         # One response per connection: every framing case ends the same way, which keeps the server trivial.
         connection.shutdown(socket.SHUT_WR)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from helpers import warc_files, warcio_check
-from rawserver import NON_ASCII_VALUE, responses
+from rawserver import NON_ASCII_VALUE, SIZE_CAP, responses
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 
@@ -72,14 +72,37 @@ def stored(raw_site_archive):
     return {"all": records, "by_target": by_target}
 
 
-ARCHIVED = [t for t in SENT if t not in ("/early-close", "/oversized")]
+TRUNCATED = ("/early-close", "/oversized")
+ARCHIVED = [t for t in SENT if t not in TRUNCATED]
 
 
-def test_crawls_report_the_exchanges_that_had_no_response(raw_site_archive):
-    # /early-close (data loss) and /oversized (size cap) end without a response: failures in the summary.
+def test_crawls_report_truncated_bodies_as_failures_naming_url_and_reason(raw_site_archive):
+    url = raw_site_archive.url
     for crawl in raw_site_archive.crawls:
         assert crawl.returncode == 1, crawl.stderr[-2000:]
-        assert "ResponseDataLossError" in crawl.stderr and "larger than download max size" in crawl.stderr
+        assert f"Truncated <200 {url}/early-close>: connection closed before the end of the body" in crawl.stderr
+        assert f"Truncated <200 {url}/oversized>: body over the size cap of {SIZE_CAP} bytes" in crawl.stderr
+        assert "'dataloss': 1" in crawl.stdout and "'size_cap': 1" in crawl.stdout
+
+
+@pytest.mark.parametrize("target", TRUNCATED)
+def test_truncated_bodies_are_archived_as_a_prefix_under_consistent_lengths(stored, target):
+    sent, entity = SENT[target]
+    sent_length = sent.split(b"\r\nContent-Length: ", 1)[1].split(b"\r\n", 1)[0]
+    records = stored["by_target"][target]
+    assert len(records) == 2, "one capture per crawl, never a revisit of a truncated body"
+    for record in records:
+        assert record.type == "response"
+        assert record.get("WARC-Truncated") == "length"
+        assert entity.startswith(record.payload)
+        head = record.http_head
+        assert b"\r\nContent-Length: %d\r\n" % len(record.payload) in head
+        assert b"\r\nX-Crawler-Content-Length: " + sent_length + b"\r\n" in head
+    if target == "/oversized":
+        # Stopped just past the cap: the cap and at most one network read more, far from the whole entity.
+        assert all(SIZE_CAP < len(r.payload) < len(entity) // 2 for r in records)
+    else:
+        assert all(r.payload == entity for r in records), "every byte the server sent before closing"
 
 
 def test_warcs_pass_warcio_check_gzip_test_and_verify(raw_site_archive):

@@ -30,6 +30,7 @@ from newsarchive.archive.revisits import CaptureIndex
 from newsarchive.archive.writer import WarcWriter
 from newsarchive.errors import ArchiveWriteError
 from newsarchive.spiders.handler import RAW_HEAD_META, RawHead
+from newsarchive.spiders.truncation import truncation_reason
 from newsarchive.version import __version__
 
 logger = logging.getLogger(__name__)
@@ -84,9 +85,10 @@ def exchange_from(request: Request, response: Response, date: datetime) -> HttpE
             reason = HTTPStatus(response.status).phrase
         except ValueError:
             reason = ""
-    # "dataloss": fewer bytes than Content-Length or chunking promised. Scrapy's "partial" only says the body
-    # was delimited by the connection closing, which is how such a body ends anyway (RFC 9112, 6.3).
-    truncated = "length" if "dataloss" in response.flags else None
+    # Truncated: stopped at the size cap, or fewer bytes than Content-Length or chunking promised (dataloss).
+    # Scrapy's "partial" only says the body was delimited by the connection closing, which is how such a body
+    # ends anyway (RFC 9112, 6.3).
+    truncated = "length" if truncation_reason(response.flags) else None
     return HttpExchange(
         url=response.url,
         method=request.method,

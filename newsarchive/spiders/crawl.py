@@ -30,6 +30,7 @@ from newsarchive.errors import ArchiveWriteError
 from newsarchive.spiders.logs import install_download_error_filter
 from newsarchive.spiders.news import NewsSpider
 from newsarchive.spiders.profiles import SiteProfile, check_start_url, resolve_targets
+from newsarchive.spiders.truncation import TRUNCATED_STAT
 
 logger = logging.getLogger(__name__)
 
@@ -183,6 +184,7 @@ def _run_scrapy(process: CrawlerProcess, archive: Archive, **spider_arguments: A
         - ignored
         + stats.get("spider_exceptions/count", 0)
         + sum(v for k, v in stats.items() if k.startswith("downloader/response_status_count/5"))
+        + stats.get(TRUNCATED_STAT, 0)
     )
     return CrawlSummary(
         pages=stats.get("downloader/response_count", 0),
@@ -254,7 +256,7 @@ class ShutdownOnSignal:
 
 
 def errors_by_kind(stats: dict[str, Any]) -> dict[str, int]:
-    """Failures counted by kind from Scrapy's stats: ``http_503``, ``TimeoutError``, ``size_cap``, ..."""
+    """Failures counted by kind from Scrapy's stats: ``http_503``, ``TimeoutError``, ``size_cap``, ``dataloss``..."""
     kinds: Counter[str] = Counter()
     for key, value in stats.items():
         if key.startswith("downloader/exception_type_count/"):
@@ -267,8 +269,8 @@ def errors_by_kind(stats: dict[str, Any]) -> dict[str, int]:
             kinds[key.split("/", 1)[1]] += value
         elif key == "newsarchive/warc_write_errors":
             kinds["warc_write"] += value
-        elif key == "newsarchive/size_cap_dropped":
-            kinds["size_cap"] += value
+        elif key.startswith(TRUNCATED_STAT + "/"):
+            kinds[key.rsplit("/", 1)[-1]] += value
     return dict(sorted(kinds.items()))
 
 

@@ -84,12 +84,14 @@ class RawHeadDownloadHandler(HTTP11DownloadHandler):
         self._pool._factory = _HeadRecordingFactory
 
     async def download_request(self, request: Request) -> Response:
-        """Download as Scrapy's handler does, through an agent that records the head."""
+        """Download as Scrapy's handler does, through an agent that records the head and has no size cap."""
         agent = _HeadRecordingAgent(
             contextFactory=self._contextFactory,
             bindAddress=self._bind_address,
             pool=self._pool,
-            maxsize=self._default_maxsize,
+            # No cap in Scrapy's body reader, which would cancel the download and drop every byte: the cap is
+            # enforced by spiders/truncation.py, which stops the download and keeps the bytes so far.
+            maxsize=0,
             warnsize=self._default_warnsize,
             fail_on_dataloss=self._fail_on_dataloss,
             crawler=self._crawler,

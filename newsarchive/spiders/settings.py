@@ -29,10 +29,13 @@ LOG_FORMATTER = "newsarchive.spiders.logs.ReasonLogFormatter"
 # A robots.txt Crawl-delay above this many seconds is capped (a typo must not stall a crawl for hours).
 NEWSARCHIVE_MAX_CRAWL_DELAY = 60.0
 DOWNLOAD_TIMEOUT = 30
+# A body past the cap is archived truncated, up to the cap, and not parsed (spiders/truncation.py).
 # The cap holds for the decompressed body too (HttpCompressionMiddleware stops inflating past it);
 # reindex and verify decode stored bodies under the same cap.
 DOWNLOAD_MAXSIZE = MAX_DECODED_SIZE
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+# A body cut short by the server is archived with WARC-Truncated, not dropped (spiders/truncation.py).
+DOWNLOAD_FAIL_ON_DATALOSS = False
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REDIRECT_MAX_TIMES = 10
@@ -67,6 +70,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     # Discovery's BackoffRetry (each retry doubles the host's delay), plus a wait for Retry-After.
     "newsarchive.spiders.retry.BackoffRetryMiddleware": 550,
+    # Stops downloads at the size cap; drops truncated responses before any middleware but DownloaderStats
+    # (850) sees them (redirects, retries, decompression, validators).
+    "newsarchive.spiders.truncation.TruncatedBodies": 800,
     # Just outside RedirectMiddleware (600): logs why a redirect is not followed.
     "newsarchive.spiders.safety.RedirectRefusalLog": 650,
 }
