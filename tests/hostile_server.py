@@ -44,6 +44,7 @@ MIB = 1024 * 1024
 BOMB_MEMBER_ZEROS = 64 * MIB
 BOMB_MEMBERS = 128  # 8 GiB once inflated
 HUGE_SIZE = 60 * MIB
+HUGE_CHUNK = b"<p>" + b"x" * (MIB - 8) + b"</p>\n"  # /huge and /huge-unsized repeat it
 
 RUSSIAN_TITLE = "Пожар на складе в Баку потушен"
 RUSSIAN_TEXT = (
@@ -172,7 +173,6 @@ class HostileHandler(BaseHTTPRequestHandler):
         self._stream_huge(sized=False)
 
     def _stream_huge(self, *, sized: bool) -> None:
-        chunk = b"<p>" + b"x" * (MIB - 8) + b"</p>\n"
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
         if sized:
@@ -181,8 +181,8 @@ class HostileHandler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
-        for _ in range(HUGE_SIZE // len(chunk)):
-            self.wfile.write(chunk)
+        for _ in range(HUGE_SIZE // len(HUGE_CHUNK)):
+            self.wfile.write(HUGE_CHUNK)
 
     def route_stall(self) -> None:
         self.send_response(200)
