@@ -212,7 +212,7 @@ def test_revisits_point_at_the_original_response_never_at_a_revisit(tmp_path):
     assert reloaded.latest(EXCHANGE.url).record_id == first.record_id
 
 
-def test_exchange_keeps_the_raw_head_and_marks_only_data_loss_as_truncated():
+def test_exchange_keeps_the_raw_head_and_marks_data_loss_and_the_size_cap_as_truncated():
     request = Request("http://example.test/a?b=1")
     request.meta[RAW_HEAD_META] = RawHead(
         b"HTTP/1.0 200 Fine", (b"content-TYPE: text/html", b"X-Folded: one", b" two", b"no colon here")
@@ -222,5 +222,7 @@ def test_exchange_keeps_the_raw_head_and_marks_only_data_loss_as_truncated():
     assert (exchange.protocol, exchange.reason, exchange.request_protocol) == ("HTTP/1.0", "Fine", "HTTP/1.1")
     assert exchange.response_headers == [(b"content-TYPE", b"text/html"), (b"X-Folded", b"one\r\n two")]
     assert exchange.truncated == "length"
+    stopped_at_cap = HtmlResponse(request.url, status=200, body=b"<p>", request=request, flags=["download_stopped"])
+    assert exchange_from(request, stopped_at_cap, DATE).truncated == "length"
     close_delimited = HtmlResponse(request.url, status=200, body=b"<p>", request=request, flags=["partial"])
     assert exchange_from(request, close_delimited, DATE).truncated is None

@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from helpers import FIXTURE_PROFILE, run_cli, warc_files
+from hostile_server import article_page
 from raw_archive import crawl_in_subprocess, wait_for_next_second
 
 from newsarchive import Archive
-from newsarchive.archive.cdxj import read_cdxj
+from newsarchive.archive.articles import read_index
+from newsarchive.archive.cdxj import index_warc, read_cdxj
+from newsarchive.archive.layout import ArchiveLayout
+from newsarchive.archive.records import HttpExchange
+from newsarchive.archive.reindex import reindex
+from newsarchive.archive.writer import WarcWriter
 
 SMALL_WARC = 40_000
 
@@ -118,3 +126,26 @@ def test_show_errors_are_one_line_with_the_contract_exit_codes(news_archive, new
     assert unknown.stderr.startswith("Error: ") and unknown.stderr.count("\n") == 1
     bad_time = run_cli("show", news_site.url + "/", "--at", "yesterday", "--archive", str(news_archive))
     assert bad_time.returncode == 2
+
+
+def test_reindex_leaves_out_articles_of_truncated_bodies_as_the_crawl_does(tmp_path):
+    page = article_page("Complete", ("A whole article, every paragraph of it.",), "utf-8").encode()
+    base = HttpExchange(
+        url="http://example.test/news/whole",
+        method="GET",
+        request_headers=[(b"Host", b"example.test")],
+        protocol="HTTP/1.1",
+        status=200,
+        reason="OK",
+        response_headers=[(b"Content-Type", b"text/html; charset=utf-8")],
+        body=page,
+        date=datetime(2025, 9, 8, tzinfo=UTC),
+    )
+    indexes = tmp_path / "indexes"
+    writer = WarcWriter(tmp_path / "warc", warcinfo={"software": "test"}, on_close=lambda p: index_warc(p, indexes))
+    writer.write_exchange(base)
+    # Cut inside the last paragraph: still an article page to the extractor, but the crawl never parses it.
+    writer.write_exchange(replace(base, url="http://example.test/news/cut", body=page[:-40], truncated="length"))
+    writer.close()
+    assert reindex(ArchiveLayout(tmp_path)).articles == 1
+    assert [entry["url"] for entry in read_index(indexes)] == ["http://example.test/news/whole"]

@@ -92,6 +92,10 @@ def article_entries(
                 status = int(record.http_headers.get_statuscode())
                 if not 200 <= status < 300:
                     continue
+                # The crawl never parses a truncated body (spiders/truncation.py). (A revisit's WARC-Truncated
+                # only says its payload is left out: the original's is read below.)
+                if record.rec_type == "response" and record.rec_headers.get_header("WARC-Truncated"):
+                    continue
                 payload = record.raw_stream.read()
                 if record.rec_type == "revisit":
                     original = captures.by_digest(record.rec_headers.get_header("WARC-Payload-Digest") or "")
