@@ -90,7 +90,8 @@ class RawHeadDownloadHandler(HTTP11DownloadHandler):
             bindAddress=self._bind_address,
             pool=self._pool,
             # No cap in Scrapy's body reader, which would cancel the download and drop every byte: the cap is
-            # enforced by spiders/truncation.py, which stops the download and keeps the bytes so far.
+            # enforced by spiders/truncation.py, which stops the download and keeps the bytes so far. (A request
+            # with its own meta["download_maxsize"] still gets Scrapy's cancel; the spider sets none.)
             maxsize=0,
             warnsize=self._default_warnsize,
             fail_on_dataloss=self._fail_on_dataloss,
