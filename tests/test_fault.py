@@ -156,11 +156,15 @@ def survived(big_site, tmp_path_factory) -> dict[str, Any]:
     return result
 
 
-def test_every_round_was_killed_mid_crawl_and_left_only_repairable_damage(survived):
+def test_every_round_was_killed_and_left_only_repairable_damage(survived):
     for number, round_ in enumerate(survived["rounds"]):
         assert round_["exit_code"] == -signal.SIGKILL, f"seed {survived['seed']}, round {number}"
         kinds = {damage.kind for damage in round_["damage"]}
-        assert "open-file" in kinds and kinds <= REPAIRABLE, f"seed {survived['seed']}: {round_['damage']}"
+        # A kill can land anywhere, the next crawl's start-up repair included: then the old .open file may
+        # already be finished and the new one not yet opened, and nothing is left to repair.
+        assert kinds <= REPAIRABLE, f"seed {survived['seed']}: {round_['damage']}"
+    # The first round waits for its crawl's own .open file: at least that kill came mid-write.
+    assert "open-file" in {damage.kind for damage in survived["rounds"][0]["damage"]}
 
 
 def test_no_complete_record_written_before_a_kill_is_lost(survived):

@@ -219,6 +219,8 @@ def _finalise(archive: ArchiveLayout, path: Path, report: RepairReport) -> None:
         return
     with open(path, "rb") as stream:
         os.fsync(stream.fileno())
+    # Index first, rename last: killed in between, the file is still .open and the next repair redoes both;
+    # the other way round a closed WARC could be left without its CDXJ.
+    index_warc(path, archive.indexes_dir)
     os.replace(path, final)
-    index_warc(final, archive.indexes_dir)
     report.finalised.append(final)
