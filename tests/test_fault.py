@@ -48,9 +48,13 @@ def _start_crawl(site_url: str, archive: Path, *extra: str) -> subprocess.Popen[
     )
 
 
-def _wait_for(condition, timeout: float = 60.0) -> None:
+def _wait_for(condition, crawl: subprocess.Popen[str], timeout: float = 180.0) -> None:
+    """Wait until ``condition()`` holds while ``crawl`` runs; fail with the crawl's stderr if it ended first."""
     deadline = time.monotonic() + timeout
     while not condition():
+        if crawl.poll() is not None:
+            _, stderr = crawl.communicate()
+            raise AssertionError(f"the crawl ended (exit {crawl.returncode}) before the condition held: {stderr}")
         assert time.monotonic() < deadline, "condition not reached in time"
         time.sleep(0.02)
 
@@ -119,7 +123,7 @@ def survived(big_site, tmp_path_factory) -> dict[str, Any]:
     written_before_kills: set[str] = set()
     for number in range(KILL_ROUNDS):
         crawl = _start_crawl(big_site.url, archive)
-        _wait_for(lambda: any((archive / "warc").glob("*.open")) if (archive / "warc").is_dir() else False)
+        _wait_for(lambda: any((archive / "warc").glob("*.open")) if (archive / "warc").is_dir() else False, crawl)
         time.sleep(rng.uniform(0.0, 4.0))
         crawl.send_signal(signal.SIGKILL)
         crawl.communicate(timeout=60)
@@ -220,7 +224,7 @@ def test_each_killed_crawls_open_file_is_finished_before_the_next_kill(survived)
 def test_sigterm_finishes_in_flight_pages_closes_the_warc_indexes_everything_and_exits_143(big_site, tmp_path):
     archive = tmp_path / "archive"
     crawl = _start_crawl(big_site.url, archive)
-    _wait_for(lambda: _index_lines(archive) >= 100)
+    _wait_for(lambda: _index_lines(archive) >= 100, crawl)
     crawl.send_signal(signal.SIGTERM)
     _, stderr = crawl.communicate(timeout=60)
     assert crawl.returncode == 128 + signal.SIGTERM, stderr
@@ -249,7 +253,7 @@ def test_a_second_sigint_stops_at_once_without_corrupting_anything(tmp_path):
              "--delay", "0", "--timeout", "600"],
             stderr=subprocess.PIPE, text=True, cwd=REPO_ROOT, env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
         )  # fmt: skip
-        _wait_for(lambda: site.requests_for("/stall") and _index_lines(archive) >= 1)
+        _wait_for(lambda: site.requests_for("/stall") and _index_lines(archive) >= 1, crawl)
         crawl.send_signal(signal.SIGINT)
         time.sleep(1.0)
         assert crawl.poll() is None, "the graceful stop should still be waiting for the stalled pages"
