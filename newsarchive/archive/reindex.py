@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -24,7 +23,7 @@ from newsarchive.archive.cdxj import CDXJ_SUFFIX, index_warc
 from newsarchive.archive.content import ContentDecodingError, decode_content
 from newsarchive.archive.records import RecordLocation
 from newsarchive.archive.revisits import DIGESTS_SUFFIX, CaptureIndex
-from newsarchive.extract import ExtractionHints, article_from_page, is_html_document, parse_html
+from newsarchive.extract import ArticleUrlPattern, ExtractionHints, article_from_page, is_html_document, parse_html
 
 if TYPE_CHECKING:
     from newsarchive.archive.layout import ArchiveLayout
@@ -78,10 +77,7 @@ def article_entries(
     """Article index entries for the responses of ``warcs``, with the crawl's versioning rule."""
     hints = hints or ExtractionHints()
     versions = ArticleVersions()
-    pattern = re.compile(article_url_pattern) if article_url_pattern else None
-
-    def is_article_url(url: str) -> bool:
-        return bool(pattern and pattern.search(urlsplit(url).path))
+    is_article_url = ArticleUrlPattern(re.compile(article_url_pattern)) if article_url_pattern else None
 
     for path in warcs:
         with open(path, "rb") as stream:
@@ -109,8 +105,7 @@ def article_entries(
                     continue  # Scrapy failed on it too: the spider never saw the page
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 tree = parse_html(body, content_type) if is_html_document(body, content_type) else None
-                matcher = is_article_url if pattern else None
-                article = article_from_page(tree, url, hints, matcher) if tree is not None else None
+                article = article_from_page(tree, url, hints, is_article_url) if tree is not None else None
                 if article is None:
                     continue
                 date = datetime.fromisoformat(record.rec_headers.get_header("WARC-Date"))

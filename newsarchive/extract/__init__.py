@@ -6,7 +6,9 @@ bytes, so the index a crawl writes and the one rebuilt from the WARCs cannot dri
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import tzinfo
 from functools import cache
 from urllib.parse import urlsplit
@@ -24,6 +26,7 @@ from newsarchive.extract.metadata import PageMetadata, clean, select, select_tex
 
 __all__ = [
     "Article",
+    "ArticleUrlPattern",
     "ExtractionHints",
     "article_from_page",
     "extract_article",
@@ -81,6 +84,18 @@ def extract_from_tree(tree: html.HtmlElement, url: str, hints: ExtractionHints =
         alternates=page.alternates(),
         site=urlsplit(url).hostname,
     )
+
+
+@dataclass(frozen=True)
+class ArticleUrlPattern:
+    """A profile's regular expression over URL paths that marks article pages; a plain value (picklable), so
+    the crawl can hand it to worker processes."""
+
+    pattern: re.Pattern[str]
+
+    def __call__(self, url: str) -> bool:
+        """Whether ``url``'s path matches."""
+        return bool(self.pattern.search(urlsplit(url).path))
 
 
 def article_from_page(

@@ -23,6 +23,7 @@ import scrapy
 from scrapy.http import Response
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 
+from newsarchive.extract import ArticleUrlPattern
 from newsarchive.extract.dates import zone
 from newsarchive.spiders.capture import LOCATION_META
 from newsarchive.spiders.conditional import CONDITIONAL_META, ValidatorStore
@@ -74,7 +75,9 @@ class NewsSpider(scrapy.Spider):
         self.since = since
         self.languages = set(languages)
         self.refresh = False  # NEWSARCHIVE_REFRESH, read when the crawl starts
-        self._article_url = re.compile(profile.article_url_pattern) if profile.article_url_pattern else None
+        self._article_url = (
+            ArticleUrlPattern(re.compile(profile.article_url_pattern)) if profile.article_url_pattern else None
+        )
         self._never = [re.compile(pattern) for pattern in profile.never_fetch]
         self._tz = zone(profile.hints.timezone)
         # Dates a feed, sitemap or listing gave, for the same URL met later as an undated link.
@@ -101,7 +104,7 @@ class NewsSpider(scrapy.Spider):
 
     def is_article_url(self, url: str) -> bool:
         """Whether the profile's pattern says ``url`` is an article (False without a pattern)."""
-        return bool(self._article_url and self._article_url.search(urlsplit(url).path))
+        return self._article_url is not None and self._article_url(url)
 
     def _kind_of(self, link: Link) -> str:
         if link.kind != PAGE:
@@ -215,7 +218,7 @@ class NewsSpider(scrapy.Spider):
             response.url,
             content_type,
             self.profile.hints,
-            self.is_article_url if self._article_url else None,
+            self._article_url,
             self.profile.listing,
         )
         self._remember_lastmod(response)
