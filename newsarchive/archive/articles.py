@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -96,14 +97,29 @@ def story_id(url: str, alternates: dict[str, str]) -> str:
     return hashlib.sha1("\n".join(urls).encode("utf-8")).hexdigest()[:16]
 
 
-def next_version(fields: dict[str, Any], previous: dict[str, Any] | None) -> tuple[int, str | None] | None:
+@dataclass(frozen=True, slots=True)
+class LatestVersion:
+    """What deciding an article's next version needs of its latest indexed one (not its text: reindex keeps one
+    per URL in memory)."""
+
+    version: int
+    record_id: str | None
+    digest: str
+
+    @classmethod
+    def of(cls, entry: dict[str, Any]) -> LatestVersion:
+        """From an index entry."""
+        return cls(entry.get("version") or 1, entry.get("warc_record_id"), content_digest(entry))
+
+
+def next_version(fields: dict[str, Any], previous: LatestVersion | None) -> tuple[int, str | None] | None:
     """``(version, previous_record_id)`` of a new capture of an article given its latest indexed version,
     or None when the extracted content did not change (chrome-only changes make no new version)."""
     if previous is None:
         return 1, None
-    if content_digest(previous) == content_digest(fields):
+    if previous.digest == content_digest(fields):
         return None
-    return (previous.get("version") or 1) + 1, previous.get("warc_record_id")
+    return previous.version + 1, previous.record_id
 
 
 class ArticleVersions:
@@ -111,7 +127,7 @@ class ArticleVersions:
     (``reindex``), with the same decisions the crawl's pipeline takes (:func:`next_version`)."""
 
     def __init__(self) -> None:
-        self._latest: dict[str, dict[str, Any]] = {}
+        self._latest: dict[str, LatestVersion] = {}
 
     def entry(self, article: Article, location: RecordLocation, fetched_at: datetime) -> dict[str, Any] | None:
         """The index line of this capture, or None when it is no new version."""
@@ -120,7 +136,7 @@ class ArticleVersions:
             return None
         version, previous_record_id = decided
         entry = index_entry(article, location, fetched_at, version, previous_record_id=previous_record_id)
-        self._latest[article.url] = {key: entry.get(key) for key in (*CONTENT_KEYS, "version", "warc_record_id")}
+        self._latest[article.url] = LatestVersion.of(entry)
         return entry
 
 

@@ -17,7 +17,14 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newsarchive.archive.articles import ArticleIndexWriter, entry_at, index_entry, next_version, url_positions
+from newsarchive.archive.articles import (
+    ArticleIndexWriter,
+    LatestVersion,
+    entry_at,
+    index_entry,
+    next_version,
+    url_positions,
+)
 from newsarchive.archive.urls import normalize_url
 from newsarchive.spiders.seen import url_key
 
@@ -62,7 +69,7 @@ class ArticleIndexPipeline:
         article = item["article"]
         previous = self._previous(article.url) if self.refresh else None
         stats = self.crawler.stats
-        decided = next_version(article.to_dict(), previous)
+        decided = next_version(article.to_dict(), LatestVersion.of(previous) if previous is not None else None)
         if decided is None:
             stats.inc_value("newsarchive/articles_unchanged")
             return item
