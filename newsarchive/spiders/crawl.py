@@ -178,14 +178,9 @@ def _run_scrapy(process: CrawlerProcess, archive: Archive, **spider_arguments: A
     if fatal := stats.get("newsarchive/fatal_error"):
         raise ArchiveWriteError(fatal)
     new_files = [p for p in archive.warc_files() if p.name not in files_before]
-    ignored = stats.get("downloader/exception_type_count/scrapy.exceptions.IgnoreRequest", 0)
-    failures = (
-        stats.get("downloader/exception_count", 0)
-        - ignored
-        + stats.get("spider_exceptions/count", 0)
-        + sum(v for k, v in stats.items() if k.startswith("downloader/response_status_count/5"))
-        + stats.get(TRUNCATED_STAT, 0)
-    )
+    errors = errors_by_kind(stats)
+    # A 4xx is the site's answer about one URL (archived as such), not a failure of the crawl.
+    failures = sum(count for kind, count in errors.items() if not kind.startswith("http_4"))
     return CrawlSummary(
         pages=stats.get("downloader/response_count", 0),
         articles=stats.get("newsarchive/articles", 0),
@@ -196,7 +191,7 @@ def _run_scrapy(process: CrawlerProcess, archive: Archive, **spider_arguments: A
         warc_bytes=sum(p.stat().st_size for p in new_files if p.exists()),
         seconds=time.monotonic() - started,
         finish_reason=str(stats.get("finish_reason", "forced_shutdown" if shutdown.forced else "")),
-        errors=errors_by_kind(stats),
+        errors=errors,
         interrupted_by=shutdown.received,
     )
 

@@ -23,6 +23,7 @@ import scrapy
 from scrapy.http import Response
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 
+from newsarchive.archive.urls import normalize_url
 from newsarchive.extract import ArticleUrlPattern
 from newsarchive.extract.dates import zone
 from newsarchive.spiders.capture import LOCATION_META
@@ -41,7 +42,7 @@ from newsarchive.spiders.discovery import (
 )
 from newsarchive.spiders.pages import PageAnalysis, analyse_page
 from newsarchive.spiders.profiles import GENERIC, SiteProfile
-from newsarchive.spiders.seen import SeenSet, load_seen, normalize_url
+from newsarchive.spiders.seen import SeenSet, load_seen
 
 _SKIPPED_SUFFIX = re.compile(r"\.(?:" + "|".join(map(re.escape, IGNORED_EXTENSIONS)) + r")$", re.IGNORECASE)
 
@@ -268,7 +269,8 @@ class NewsSpider(scrapy.Spider):
         return is_older(moment, self.since, self._tz)
 
     def _archived(self, url: str) -> bool:
-        return self.seen is not None and self._normalize(url) in self.seen
+        # The seen-set normalises with the profile's policy itself.
+        return self.seen is not None and url in self.seen
 
     def _stored(self, url: str) -> dict[str, str]:
         return self.validators.get(url) if self.validators is not None else {}
