@@ -32,6 +32,7 @@ def print_summary(summary: CrawlSummary, archive: Archive) -> None:
     click.echo(
         f"Fetched {summary.pages} pages, archived {summary.articles} articles into {archive.path} "
         f"({summary.warc_files} new WARC files, {summary.warc_bytes:,} bytes) in {summary.seconds:.1f} s"
+        + (f"; {summary.requisites} of the pages were page requisites" if summary.requisites else "")
         + (f"; {summary.failures} failures" if summary.failures else "")
         + (f"; errors: {', '.join(f'{kind} {n}' for kind, n in summary.errors.items())}" if summary.errors else "")
         + (f"; stopped by {signal.Signals(summary.interrupted_by).name}" if summary.interrupted_by is not None else ""),
@@ -69,6 +70,16 @@ def print_summary(summary: CrawlSummary, archive: Archive) -> None:
     help="URL or e-mail where site owners can reach you, added to the User-Agent (or set NEWSARCHIVE_CONTACT).",
 )
 @click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt.")
+@click.option(
+    "--requisites/--no-requisites",
+    default=True,
+    help="Archive the stylesheets, images, fonts and icons of article and home pages  [default: on].",
+)
+@click.option(
+    "--operator",
+    envvar="NEWSARCHIVE_OPERATOR",
+    help="Who runs the crawl (name, e-mail), recorded in each WARC's warcinfo (or set NEWSARCHIVE_OPERATOR).",
+)
 @click.option(
     "--log-level",
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),

@@ -21,7 +21,9 @@ Layout of the site (az has no language prefix, ru and en have ``/ru`` and ``/en`
     /<lang>/<category-slug>/<article-slug>/             article page
     /<lang>/rss/                                        RSS 2.0 feed
     /<lang>/search/?query=...                           search (disallowed in robots.txt)
-    /media/<article-slug>.gif                           article image
+    /media/<article-slug>.gif, -large.gif               article photo (one solid colour) and its large variant
+    /static/css/main.css                                stylesheet (names /static/img/logo.gif and a font)
+    /static/img/logo.gif, /static/fonts/site.woff2      the stylesheet's image and font; the logo is the favicon
 """
 
 from __future__ import annotations
@@ -50,15 +52,46 @@ RSS_TYPE = "application/rss+xml; charset=utf-8"
 XML_TYPE = "application/xml"
 TEXT_TYPE = "text/plain; charset=utf-8"
 GIF_TYPE = "image/gif"
+CSS_TYPE = "text/css; charset=utf-8"
+WOFF2_TYPE = "font/woff2"
 
-# A 1x1 transparent GIF: every article image is this placeholder.
-_PIXEL_GIF = (
-    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00"
-    b"\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
-)
+# Every article photo is one opaque pixel of this colour, which a browser scales to the <img>'s size: a replay
+# that shows the photo paints this colour where it stands (a broken image would not).
+PHOTO_RGB = (0xD6, 0x1F, 0xA5)
+LOGO_RGB = (0x1A, 0x4E, 0x8C)
+
+
+def solid_gif(rgb: tuple[int, int, int], comment: bytes = b"") -> bytes:
+    """A 1x1 opaque GIF of one colour (``comment`` goes in a comment block, so variants differ in bytes)."""
+    palette = bytes(rgb) + b"\xff\xff\xff"
+    remark = b"!\xfe" + bytes([len(comment)]) + comment + b"\x00" if comment else b""
+    return (
+        b"GIF89a\x01\x00\x01\x00\x80\x00\x00" + palette + remark
+        + b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+    )  # fmt: skip
+
+
+STYLESHEET_PATH = "/static/css/main.css"
+LOGO_PATH = "/static/img/logo.gif"
+FONT_PATH = "/static/fonts/site.woff2"
+_STATIC: dict[str, tuple[str, bytes]] = {
+    STYLESHEET_PATH: (
+        CSS_TYPE,
+        (
+            b'@font-face { font-family: "SiteSans"; src: url("../fonts/site.woff2") format("woff2"); }\n'
+            b'body { font-family: "SiteSans", sans-serif; margin: 0; color: #222; }\n'
+            b".site-header { background: #fff url(/static/img/logo.gif) no-repeat 8px 8px; padding: 8px 48px; }\n"
+            b".news-image img { display: block; max-width: 100%; height: auto; }\n"
+            b".news-title { font-size: 28px; }\n"
+        ),
+    ),
+    LOGO_PATH: (GIF_TYPE, solid_gif(LOGO_RGB)),
+    # Not a real font (browsers fall back); what matters is that the stylesheet names it and it is archived.
+    FONT_PATH: (WOFF2_TYPE, b"wOF2\x00\x01\x00\x00newsarchive test font"),
+}
 
 _MONTH_SITEMAP = re.compile(r"/sitemap/(\d{4}-\d{2})\.xml")
-_MEDIA = re.compile(r"/media/([a-z0-9-]+)\.gif")
+_MEDIA = re.compile(r"/media/([a-z0-9-]+?)(-large)?\.gif")
 _SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 _MONTHS = {
@@ -277,8 +310,13 @@ class Article:
 
     @property
     def image_path(self) -> str:
-        """Root-relative URL of the article's (placeholder) image."""
+        """Root-relative URL of the article's photo (one pixel of :data:`PHOTO_RGB`)."""
         return f"/media/{self.slug}.gif"
+
+    @property
+    def large_image_path(self) -> str:
+        """Root-relative URL of the photo's large variant (the largest ``srcset`` candidate)."""
+        return f"/media/{self.slug}-large.gif"
 
 
 def language_prefix(lang: str) -> str:
@@ -432,7 +470,13 @@ class NewsSite:
             body = self._month_sitemap(match[1], base)
             return None if body is None else self._document_with_validators(XML_TYPE, body)
         if match := _MEDIA.fullmatch(path):
-            return Response(200, GIF_TYPE, _PIXEL_GIF, {}) if match[1] in self._by_slug else None
+            if match[1] not in self._by_slug:
+                return None
+            # Each photo's bytes are its own (its slug in a comment block); all show the same colour.
+            return Response(200, GIF_TYPE, solid_gif(PHOTO_RGB, (match[1] + (match[2] or "")).encode()), {})
+        if path in _STATIC:
+            content_type, body = _STATIC[path]
+            return Response(200, content_type, body, {})
         if not path.endswith("/"):
             return None
         return self._section(path, query, base)
@@ -550,7 +594,8 @@ class NewsSite:
             '<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{escape(title)} - {escape(self.site_name)}</title>\n"
-            f'<link rel="stylesheet" href="/static/css/main.css">\n{head}'
+            f'<link rel="stylesheet" href="{STYLESHEET_PATH}">\n'
+            f'<link rel="icon" type="image/gif" href="{LOGO_PATH}">\n{head}'
             "</head>\n<body>\n"
             f"{self._header(lang, switcher or {})}"
             f'<div class="container page-content">\n<main class="main-column">\n{main}</main>\n'
@@ -732,6 +777,7 @@ class NewsSite:
             f'<li class="news-date">{format_date(article.published, article.lang)}</li>'
             f'<li class="news-time">{format_time(article.published)}</li></ul>{author}</div>\n'
             f'<figure class="news-image"><img src="{escape(article.image_path)}" alt="{title}" '
+            f'srcset="{escape(article.image_path)} 800w, {escape(article.large_image_path)} 1600w" sizes="800px" '
             f'width="800" height="450"><figcaption>{title}</figcaption></figure>\n'
             f'<div class="news-lead"><strong>{escape(article.lead)}</strong></div>\n'
             f'<div class="news-text">\n{paragraphs}</div>\n'

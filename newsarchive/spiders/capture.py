@@ -9,15 +9,12 @@ redirects, errors and robots.txt pass here too. The WARC location of the respons
 from __future__ import annotations
 
 import logging
-import platform
-import socket
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import scrapy
-import warcio
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -25,13 +22,13 @@ from scrapy.http import Request, Response
 from scrapy.utils.defer import deferred_from_coro
 
 from newsarchive.archive.cdxj import index_warc
-from newsarchive.archive.records import WARC_1_1_SPEC, HeaderList, HttpExchange
+from newsarchive.archive.records import HeaderList, HttpExchange
 from newsarchive.archive.revisits import CaptureIndex
+from newsarchive.archive.warcinfo import CrawlInfo
 from newsarchive.archive.writer import WarcWriter
 from newsarchive.errors import ArchiveWriteError
 from newsarchive.spiders.handler import RAW_HEAD_META, RawHead
 from newsarchive.spiders.truncation import truncation_reason
-from newsarchive.version import __version__
 
 logger = logging.getLogger(__name__)
 
@@ -105,19 +102,18 @@ def exchange_from(request: Request, response: Response, date: datetime) -> HttpE
     )
 
 
-def warcinfo_fields(crawler: Crawler) -> dict[str, str]:
-    """The ``warcinfo`` payload: who wrote the file, how, and under which politeness rules."""
+def crawl_info(crawler: Crawler) -> CrawlInfo:
+    """What the crawl says about itself in each WARC's ``warcinfo``, from the settings ``crawl()`` layered on."""
     settings = crawler.settings
-    return {
-        "software": f"newsarchive/{__version__} (Scrapy/{scrapy.__version__}; "
-        f"warcio/{getattr(warcio, '__version__', '?')}; Python/{platform.python_version()})",
-        "hostname": socket.gethostname(),
-        "operator": settings.get("NEWSARCHIVE_OPERATOR", ""),
-        "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
-        "http-header-user-agent": settings.get("USER_AGENT", ""),
-        "format": "WARC File Format 1.1",
-        "conformsTo": WARC_1_1_SPEC,
-    }
+    return CrawlInfo(
+        collection=settings.get("NEWSARCHIVE_COLLECTION", ""),
+        profile=settings.get("NEWSARCHIVE_PROFILE_NAME", ""),
+        seeds=settings.getlist("NEWSARCHIVE_SEEDS"),
+        operator=settings.get("NEWSARCHIVE_OPERATOR", ""),
+        description=settings.get("NEWSARCHIVE_DESCRIPTION", ""),
+        obey_robots=settings.getbool("ROBOTSTXT_OBEY"),
+        user_agent=settings.get("USER_AGENT", ""),
+    )
 
 
 class WarcCapture:
@@ -137,7 +133,7 @@ class WarcCapture:
         indexes = Path(archive) / "indexes"
         writer = WarcWriter(
             Path(archive) / "warc",
-            warcinfo=warcinfo_fields(crawler),
+            warcinfo=crawl_info(crawler).fields(),
             prefix=crawler.settings.get("NEWSARCHIVE_WARC_PREFIX", "newsarchive"),
             max_size=crawler.settings.getint("NEWSARCHIVE_WARC_MAX_SIZE"),
             # Each WARC is indexed (CDXJ + capture digests) as it closes, from its final bytes.

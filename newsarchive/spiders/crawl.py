@@ -28,13 +28,14 @@ from newsarchive.archive.repair import RepairReport, repair
 from newsarchive.archive.runs import append_run
 from newsarchive.errors import ArchiveWriteError
 from newsarchive.spiders.logs import install_download_error_filter
-from newsarchive.spiders.news import NewsSpider
+from newsarchive.spiders.news import REQUISITES_STAT, NewsSpider
 from newsarchive.spiders.profiles import SiteProfile, check_start_url, resolve_targets
 from newsarchive.spiders.truncation import TRUNCATED_STAT
 
 logger = logging.getLogger(__name__)
 
 CONTACT_ENV = "NEWSARCHIVE_CONTACT"
+OPERATOR_ENV = "NEWSARCHIVE_OPERATOR"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class CrawlSummary:
     finish_reason: str
     articles_updated: int = 0
     articles_unchanged: int = 0
+    requisites: int = 0  # page requisites fetched (stylesheets, images, fonts), among ``pages``
     errors: dict[str, int] = field(default_factory=dict)
     interrupted_by: int | None = None  # the signal that stopped the crawl, if one did
 
@@ -82,6 +84,8 @@ def crawl_settings(
     max_size: float | None = None,
     ignore_robots: bool = False,
     refresh: bool = False,
+    requisites: bool = True,
+    operator: str | None = None,
     trailing_slash: str = "keep",
     log_level: str = "WARNING",
     log_file: str | Path | None = None,
@@ -90,7 +94,8 @@ def crawl_settings(
     """The project settings with this crawl's options on top (``cmdline`` priority, as Scrapy's CLI).
 
     ``contact`` defaults to ``$NEWSARCHIVE_CONTACT``; ``max_pages`` bounds the requests that reach the
-    network (robots.txt included).
+    network (robots.txt and page requisites included); ``requisites=False`` fetches no page requisites;
+    ``operator`` (who runs the crawl, for each WARC's ``warcinfo``) defaults to ``$NEWSARCHIVE_OPERATOR``.
     """
     settings = Settings()
     settings.setmodule("newsarchive.spiders.settings", priority="project")
@@ -98,11 +103,14 @@ def crawl_settings(
         "NEWSARCHIVE_ARCHIVE": str(archive.path),
         "LOG_LEVEL": log_level,
         "NEWSARCHIVE_REFRESH": refresh,
+        "NEWSARCHIVE_REQUISITES": requisites,
         "NEWSARCHIVE_TRAILING_SLASH": trailing_slash,
         "USER_AGENT": user_agent_with_contact(
             user_agent or settings.get("USER_AGENT"), contact or os.environ.get(CONTACT_ENV)
         ),
     }
+    if operator := operator or os.environ.get(OPERATOR_ENV):
+        options["NEWSARCHIVE_OPERATOR"] = operator
     if log_file:
         options["LOG_FILE"] = str(log_file)
     if max_pages:
@@ -152,9 +160,11 @@ def crawl(
     else:
         start_urls = [check_start_url(target) for target in targets]
     archive = archive if isinstance(archive, Archive) else Archive(archive, create=True)
+    started = datetime.now(UTC)
+    options["operator"] = options.get("operator") or profile.operator or None
     settings = crawl_settings(archive, refresh=refresh, trailing_slash=profile.trailing_slash, **options)
+    settings.setdict(provenance_settings(archive, profile, start_urls, lang, started), priority="cmdline")
     with ArchiveLock(archive.path):
-        started = datetime.now(UTC)
         # Created first: it configures logging (level, --log-file), which the repair's messages use.
         process = CrawlerProcess(settings)
         install_download_error_filter()
@@ -165,6 +175,27 @@ def crawl(
             return summary
         finally:
             record_run(archive, started, targets, summary, repaired)
+
+
+def seed_urls(profile: SiteProfile, start_urls: Sequence[str], languages: Sequence[str] = ()) -> list[str]:
+    """Where the crawl starts: the start URLs given, else the profile's home pages (of the chosen editions)."""
+    if start_urls or profile.start_urls:
+        return [*start_urls, *(profile.absolute(url) for url in profile.start_urls)]
+    editions = [e for e in profile.editions if not languages or e.language in languages]
+    return [profile.absolute(url) for edition in editions for url in edition.home]
+
+
+def provenance_settings(
+    archive: Archive, profile: SiteProfile, start_urls: Sequence[str], languages: Sequence[str], started: datetime
+) -> dict[str, Any]:
+    """What each WARC's ``warcinfo`` tells of this crawl: collection, profile, seeds, a description of the run."""
+    what = profile.description or f"the {profile.name} site profile"
+    return {
+        "NEWSARCHIVE_COLLECTION": archive.path.resolve().name,
+        "NEWSARCHIVE_PROFILE_NAME": profile.name,
+        "NEWSARCHIVE_SEEDS": seed_urls(profile, start_urls, languages),
+        "NEWSARCHIVE_DESCRIPTION": f"newsarchive crawl of {what}, started {started.isoformat(timespec='seconds')}",
+    }
 
 
 def _run_scrapy(process: CrawlerProcess, archive: Archive, **spider_arguments: Any) -> CrawlSummary:
@@ -186,6 +217,7 @@ def _run_scrapy(process: CrawlerProcess, archive: Archive, **spider_arguments: A
         articles=stats.get("newsarchive/articles", 0),
         articles_updated=stats.get("newsarchive/articles_changed", 0),
         articles_unchanged=stats.get("newsarchive/articles_unchanged", 0),
+        requisites=stats.get(REQUISITES_STAT, 0),
         failures=failures,
         warc_files=len(new_files),
         warc_bytes=sum(p.stat().st_size for p in new_files if p.exists()),
@@ -295,6 +327,7 @@ def record_run(
             articles_new=summary.articles - summary.articles_updated,
             articles_updated=summary.articles_updated,
             articles_unchanged=summary.articles_unchanged,
+            requisites=summary.requisites,
             errors=summary.errors,
             failures=summary.failures,
             finish_reason=summary.finish_reason,

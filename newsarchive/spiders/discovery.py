@@ -29,6 +29,8 @@ LISTING = "listing"
 PAGE = "page"
 ARTICLE = "article"
 ROBOTS = "robots"
+# What a page needs to render (stylesheet, image, font, icon): archived, never parsed for links or articles.
+REQUISITE = "requisite"
 
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|$|[^0-9])")
 _FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/feed+json"}

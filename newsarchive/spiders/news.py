@@ -6,6 +6,11 @@ fetched right after it, newest first. An article already in the archive is not f
 seen-set) unless ``refresh``; discovery pages are re-fetched every run, conditionally
 (:mod:`newsarchive.spiders.conditional`). A listing's pagination is walked until a page reaches
 articles the archive already holds, or (with ``since``) a page whose items are all older.
+
+Page requisites (:mod:`newsarchive.spiders.requisites`) of article and home pages, and what their stylesheets
+name, are fetched at the lowest priority, on the site's hosts and the profile's ``asset_hosts``, once per crawl
+(Scrapy's duplicate filter) and again on every crawl that fetches a page naming them (unchanged ones become
+revisit records); they are never parsed for links or articles.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from newsarchive.spiders.discovery import (
     LISTING,
     NEWS_SITEMAP,
     PAGE,
+    REQUISITE,
     ROBOTS,
     SITEMAP,
     Link,
@@ -42,6 +48,7 @@ from newsarchive.spiders.discovery import (
 )
 from newsarchive.spiders.pages import PageAnalysis, analyse_page
 from newsarchive.spiders.profiles import GENERIC, SiteProfile
+from newsarchive.spiders.requisites import css_requisites, is_stylesheet
 from newsarchive.spiders.seen import SeenSet, load_seen
 
 _SKIPPED_SUFFIX = re.compile(r"\.(?:" + "|".join(map(re.escape, IGNORED_EXTENSIONS)) + r")$", re.IGNORECASE)
@@ -51,8 +58,12 @@ _ANALYSED_TYPES = re.compile(rb"html|xml|rss|atom|json|text/plain", re.IGNORECAS
 
 KIND_META = "newsarchive_kind"
 # Discovery pages by kind; the articles a source names come just below it, newest first.
-PRIORITY = {ROBOTS: 500, FEED: 500, NEWS_SITEMAP: 500, LISTING: 400, SITEMAP: 300, PAGE: 100, ARTICLE: 100}
+# Requisites come last of all (an article's rank lowers it by at most _RANKS - 1): they never delay an article.
+PRIORITY = {
+    ROBOTS: 500, FEED: 500, NEWS_SITEMAP: 500, LISTING: 400, SITEMAP: 300, PAGE: 100, ARTICLE: 100, REQUISITE: 0,
+}  # fmt: skip
 _RANKS = 50
+REQUISITES_STAT = "newsarchive/requisites"
 
 
 class NewsSpider(scrapy.Spider):
@@ -73,6 +84,10 @@ class NewsSpider(scrapy.Spider):
         self.start_urls = [self._normalize(url) for url in start_urls]
         start_hosts = {(urlsplit(url).hostname or "").lower() for url in self.start_urls} - {""}
         self.allowed_domains = sorted(start_hosts | set(profile.hosts))
+        self.asset_hosts = set(profile.asset_hosts) - set(self.allowed_domains)
+        self.requisites = True  # NEWSARCHIVE_REQUISITES, read when the crawl starts
+        # Home pages (and start URLs): their requisites are fetched as an article's are.
+        self._homes: set[str] = set()
         self.since = since
         self.languages = set(languages)
         self.refresh = False  # NEWSARCHIVE_REFRESH, read when the crawl starts
@@ -103,6 +118,14 @@ class NewsSpider(scrapy.Spider):
         language = self.profile.language_of(url)
         return not (self.languages and language is not None and language not in self.languages)
 
+    def requisite_in_scope(self, url: str) -> bool:
+        """On the site's hosts or the profile's asset hosts, and not a never-fetch URL."""
+        parts = urlsplit(url)
+        if (parts.hostname or "") not in self.asset_hosts and (parts.hostname or "") not in self.allowed_domains:
+            return False
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        return not any(pattern.search(target) for pattern in self._never)
+
     def is_article_url(self, url: str) -> bool:
         """Whether the profile's pattern says ``url`` is an article (False without a pattern)."""
         return self._article_url is not None and self._article_url(url)
@@ -118,9 +141,13 @@ class NewsSpider(scrapy.Spider):
         """The profile's start points (or the start URLs), each with its kind's priority."""
         indexes = Path(self.settings.get("NEWSARCHIVE_ARCHIVE", ".")) / "indexes"
         self.refresh = self.settings.getbool("NEWSARCHIVE_REFRESH")
+        self.requisites = self.settings.getbool("NEWSARCHIVE_REQUISITES", True)
         self.seen = load_seen(indexes, self.profile.trailing_slash)
         self.validators = getattr(self.crawler, "validators", None)
         self.logger.info("seen-set: %d archived articles", len(self.seen))
+        editions = [e for e in self.profile.editions if not self.languages or e.language in self.languages]
+        homes = [*(url for edition in editions for url in edition.home), *self.profile.start_urls, *self.start_urls]
+        self._homes = {self._normalize(self.profile.absolute(url)) for url in homes}
         for url, kind in self._start_points():
             request = self._request(Link(url, None, kind))
             if request is not None:
@@ -192,6 +219,16 @@ class NewsSpider(scrapy.Spider):
             priority = PRIORITY[kind]
         return scrapy.Request(url, callback=self.parse, priority=priority - min(rank, _RANKS - 1), meta=meta)
 
+    def _requisite_requests(self, urls: Iterable[str]) -> Iterator[scrapy.Request]:
+        """Requests for page requisites in scope, at the lowest priority (a repeat is dropped by Scrapy's filter)."""
+        for url in urls:
+            if not self.requisite_in_scope(url):
+                continue
+            meta: dict[str, Any] = {KIND_META: REQUISITE}
+            if (urlsplit(url).hostname or "") in self.asset_hosts:
+                meta["allow_offsite"] = True  # an asset host is in scope for requisites only
+            yield scrapy.Request(url, callback=self.parse, priority=PRIORITY[REQUISITE], meta=meta)
+
     # ---------------------------------------------------------------- parsing
 
     async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
@@ -202,11 +239,18 @@ class NewsSpider(scrapy.Spider):
                 if request := self._request(link):
                     yield request
             return
+        content_type = response.headers.get(b"Content-Type") or b""
+        if kind == REQUISITE:
+            # Archived by the capture already; a stylesheet names more (images, fonts, imports).
+            self.crawler.stats.inc_value(REQUISITES_STAT)
+            if is_stylesheet(response.url, content_type):
+                for request in self._requisite_requests(css_requisites(response.body, response.url)):
+                    yield request
+            return
         if response.status == 304:
             self.crawler.stats.inc_value("newsarchive/not_modified")
             self._remember_lastmod(response)
             return
-        content_type = response.headers.get(b"Content-Type") or b""
         if content_type and not _ANALYSED_TYPES.search(content_type):
             return
         if self._executor is None:
@@ -225,6 +269,9 @@ class NewsSpider(scrapy.Spider):
         self._remember_lastmod(response)
         for request in self._follow(analysis, kind, response.url):
             yield request
+        if self.requisites and (analysis.article is not None or response.request.url in self._homes):
+            for request in self._requisite_requests(analysis.requisites):
+                yield request
         location = response.meta.get(LOCATION_META)
         if analysis.article is not None and location is not None:
             yield {"article": analysis.article, "location": location, "fetched_at": location.date}

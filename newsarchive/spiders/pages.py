@@ -10,6 +10,7 @@ from newsarchive.extract import Article, ExtractionHints, article_from_page, is_
 from newsarchive.extract.dates import zone
 from newsarchive.spiders.discovery import Link, html_discovery, json_feed_links, xml_links
 from newsarchive.spiders.profiles import ListingHints
+from newsarchive.spiders.requisites import html_requisites
 
 NO_LISTING_HINTS = ListingHints()
 
@@ -19,12 +20,13 @@ _JSON_TYPES = re.compile(rb"json", re.IGNORECASE)
 @dataclass
 class PageAnalysis:
     """What one page gave: its links (with dates where the page gives them), the feeds it declares,
-    its next page, and the article it holds (if any)."""
+    its next page, the article it holds (if any) and its page requisites (stylesheets, images, icons)."""
 
     links: list[Link] = field(default_factory=list)
     feeds: list[Link] = field(default_factory=list)
     next_page: str | None = None
     article: Article | None = None
+    requisites: list[str] = field(default_factory=list)
 
 
 def analyse_page(
@@ -45,6 +47,9 @@ def analyse_page(
     if tree is None:
         return PageAnalysis()
     found = html_discovery(tree, url, listing, tz)
-    analysis = PageAnalysis(links=found.links, feeds=found.feeds, next_page=found.next_page)
+    # Requisites first: extraction may prune the tree.
+    analysis = PageAnalysis(
+        links=found.links, feeds=found.feeds, next_page=found.next_page, requisites=html_requisites(tree, url)
+    )
     analysis.article = article_from_page(tree, url, hints, is_article_url)
     return analysis

@@ -60,6 +60,8 @@ class SiteProfile:
 
     name: str
     hosts: tuple[str, ...] = ()
+    # Hosts that serve the site's page requisites only (CDNs): never crawled for pages.
+    asset_hosts: tuple[str, ...] = ()
     base_url: str | None = None
     start_urls: tuple[str, ...] = ()
     editions: tuple[Edition, ...] = ()
@@ -71,6 +73,7 @@ class SiteProfile:
     listing: ListingHints = field(default_factory=ListingHints)
     hints: ExtractionHints = field(default_factory=ExtractionHints)
     description: str = ""
+    operator: str = ""  # who runs crawls with this profile (warcinfo); --operator wins
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str) -> SiteProfile:
@@ -98,6 +101,7 @@ class SiteProfile:
             profile = cls(
                 name=data.get("name") or Path(source).stem,
                 hosts=tuple(host.lower() for host in data.get("hosts", ())),
+                asset_hosts=tuple(host.lower() for host in _strings(data, "asset_hosts")),
                 base_url=data.get("base_url"),
                 start_urls=_strings(data, "start_urls"),
                 editions=editions,
@@ -114,6 +118,7 @@ class SiteProfile:
                 ),
                 hints=hints,
                 description=data.get("description", ""),
+                operator=data.get("operator", ""),
             )
         except (TypeError, AttributeError, ValueError) as error:
             raise ConfigError(f"site profile {source} is malformed ({error}); see README, 'Site profiles'") from error

@@ -82,6 +82,9 @@ ITEM_PIPELINES = {"newsarchive.spiders.pipelines.ArticleIndexPipeline": 300}
 NEWSARCHIVE_EXTRACT_WORKERS = 2
 NEWSARCHIVE_WARC_MAX_SIZE = 1_000_000_000
 NEWSARCHIVE_WARC_PREFIX = "newsarchive"
+# Who runs the crawl, named in each WARC's warcinfo (--operator, $NEWSARCHIVE_OPERATOR, or the profile's operator).
 NEWSARCHIVE_OPERATOR = ""
+# Page requisites (stylesheets, images, fonts, icons) of article and home pages are archived (--no-requisites).
+NEWSARCHIVE_REQUISITES = True
 
 LOG_LEVEL = "WARNING"
