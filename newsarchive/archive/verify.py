@@ -3,8 +3,10 @@
 Checks, per closed WARC: one gzip member per record and every member whole; block and payload digests; each
 response's HTTP message consistent with its stored body (a real status line, no ``Transfer-Encoding``, a
 ``Content-Length`` equal to the body, a body valid under its ``Content-Encoding``); request and response linked
-both ways under one ``WARC-Date``; revisits pointing at a ``response``; the CDXJ and ``.digests`` files equal to
-what indexing the WARC gives now; every article index entry pointing at the record it names.
+both ways under one ``WARC-Date``; every revisit pointing at a complete (untruncated) ``response`` of the archive, of
+the ``WARC-Refers-To-Date`` it names; the CDXJ and
+``.digests`` files equal to what indexing the WARC gives now; every article index entry pointing at the record it
+names.
 """
 
 from __future__ import annotations
@@ -85,24 +87,64 @@ def gzip_members(stream: BinaryIO) -> Iterator[tuple[int, int]]:
 def verify(archive: ArchiveLayout) -> list[Problem]:
     """Every problem of the archive's closed WARCs and of its indexes, in file order."""
     problems: list[Problem] = []
-    response_ids: set[str] = set()
-    revisit_targets: list[tuple[Path, int, str]] = []
+    responses: dict[str, Original] = {}
+    revisits: list[Revisit] = []
     for path in archive.warc_files(include_open=False):
         try:
             file_problems = _check_members(path)
             if not file_problems:  # past a broken gzip member no record can be read
-                file_problems = _check_records(path, response_ids, revisit_targets)
+                file_problems = _check_records(path, responses, revisits)
                 file_problems += _check_indexes(path, archive.indexes_dir)
         except ArchiveLoadFailed as error:
             file_problems = [Problem("warc", path, None, f"unreadable: {error}")]
         problems += file_problems
-    for path, offset, target in revisit_targets:
-        if target not in response_ids:
-            problems.append(
-                Problem("revisit-target", path, offset, f"WARC-Refers-To {target} is not a readable response")
-            )
+    problems += [Problem("revisit-target", r.path, r.offset, m) for r in revisits for m in r.problems(responses)]
     problems += _check_articles(archive)
     return problems
+
+
+@dataclass(frozen=True)
+class Original:
+    """What a revisit's original must match: its URI, its WARC-Date, whether it was truncated."""
+
+    uri: str
+    date: str
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class Revisit:
+    """A revisit record and what it says of its original."""
+
+    path: Path
+    offset: int
+    uri: str
+    refers_to: str
+    refers_to_date: str | None
+
+    def problems(self, responses: dict[str, Original]) -> Iterator[str]:
+        """Why this revisit cannot be replayed from the archive (nothing when it can)."""
+        original = responses.get(self.refers_to)
+        if original is None:
+            yield f"revisit of {self.uri}: its original {self.refers_to or '(none named)'} is not in the archive"
+            return
+        if original.truncated:
+            yield f"revisit of {self.uri}: its original {self.refers_to} is truncated"
+        if self.refers_to_date is not None and self.refers_to_date != original.date:
+            yield (
+                f"revisit of {self.uri}: WARC-Refers-To-Date {self.refers_to_date} names no capture "
+                f"(the original {self.refers_to} is of {original.date})"
+            )
+
+
+def _revisit(path: Path, offset: int, headers) -> Revisit:  # type: ignore[no-untyped-def]
+    return Revisit(
+        path=path,
+        offset=offset,
+        uri=headers.get_header("WARC-Target-URI") or "",
+        refers_to=headers.get_header("WARC-Refers-To") or "",
+        refers_to_date=headers.get_header("WARC-Refers-To-Date"),
+    )
 
 
 def _check_members(path: Path) -> list[Problem]:
@@ -120,7 +162,7 @@ def _check_members(path: Path) -> list[Problem]:
     return []
 
 
-def _check_records(path: Path, response_ids: set[str], revisit_targets: list[tuple[Path, int, str]]) -> list[Problem]:
+def _check_records(path: Path, responses: dict[str, Original], revisits: list[Revisit]) -> list[Problem]:
     problems: list[Problem] = []
     pairs: dict[str, tuple[str, str, int]] = {}  # record id -> (concurrent-to, date, offset)
     with open(path, "rb") as stream:
@@ -139,10 +181,14 @@ def _check_records(path: Path, response_ids: set[str], revisit_targets: list[tup
                     offset,
                 )
             if record.rec_type == "response":
-                response_ids.add(headers.get_header("WARC-Record-ID"))
+                responses[headers.get_header("WARC-Record-ID")] = Original(
+                    uri=headers.get_header("WARC-Target-URI") or "",
+                    date=headers.get_header("WARC-Date") or "",
+                    truncated=bool(headers.get_header("WARC-Truncated")),
+                )
                 problems += [Problem("http", path, offset, m) for m in _http_problems(record, payload)]
             elif record.rec_type == "revisit":
-                revisit_targets.append((path, offset, headers.get_header("WARC-Refers-To") or ""))
+                revisits.append(_revisit(path, offset, headers))
     for record_id, (other_id, date, offset) in pairs.items():
         other = pairs.get(other_id)
         if other is None or other[0] != record_id:

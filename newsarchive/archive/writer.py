@@ -125,13 +125,14 @@ class WarcWriter:
 
         A complete ``200`` whose payload digest is already archived becomes an identical-payload-digest
         revisit, a ``304`` a server-not-modified revisit of the URL's latest capture; the location of a revisit
-        carries the original it refers to (``refers_to``).
+        carries the original it refers to (``refers_to``). A truncated exchange is always written in full, as a
+        ``response`` with ``WARC-Truncated``: never a revisit, never an original.
         """
         if self._file is None:
             self._open()
         original: Capture | None = None
         digest: str | None = None
-        if self.captures is not None:
+        if self.captures is not None and not exchange.truncated:
             if exchange.status == 304:
                 original = self.captures.latest(exchange.url)
             elif is_original(exchange.status, bool(exchange.truncated)):

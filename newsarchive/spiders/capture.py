@@ -28,7 +28,7 @@ from newsarchive.archive.warcinfo import CrawlInfo
 from newsarchive.archive.writer import WarcWriter
 from newsarchive.errors import ArchiveWriteError
 from newsarchive.spiders.handler import RAW_HEAD_META, RawHead
-from newsarchive.spiders.truncation import truncation_reason
+from newsarchive.spiders.truncation import TIMEOUT, timed_out_body, truncation_reason
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,9 @@ def exchange_from(request: Request, response: Response, date: datetime) -> HttpE
     # Truncated: stopped at the size cap, or fewer bytes than Content-Length or chunking promised (dataloss).
     # Scrapy's "partial" only says the body was delimited by the connection closing, which is how such a body
     # ends anyway (RFC 9112, 6.3).
-    truncated = "length" if truncation_reason(response.flags) else None
+    # WARC-Truncated says why: "length" (size cap, data loss) or "time" (the download timeout cut the body).
+    reason = truncation_reason(response.flags)
+    truncated = None if reason is None else "time" if reason == TIMEOUT else "length"
     return HttpExchange(
         url=response.url,
         method=request.method,
@@ -142,6 +144,7 @@ class WarcCapture:
         )
         extension = cls(crawler, writer)
         crawler.signals.connect(extension.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(extension.response_downloaded, signal=timed_out_body)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 

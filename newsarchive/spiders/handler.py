@@ -6,6 +6,10 @@ which Twisted files apart from the response headers. This handler records the st
 line as received and puts them in ``request.meta[RAW_HEAD_META]`` (a :class:`RawHead`), where the capture
 extension finds them; everything else is Scrapy's own handler.
 
+A download that times out after its head arrived still raises Scrapy's ``DownloadTimeoutError`` (so it is
+retried and logged as before), carrying the bytes that came as a response flagged ``download_timeout``
+(:func:`partial_response`): :mod:`newsarchive.spiders.truncation` has it archived with ``WARC-Truncated: time``.
+
 It relies on Scrapy's private ``http11`` classes (hence the ``scrapy>=2.19`` requirement); if they change,
 the capture falls back to the headers Scrapy exposes, which lose only the details above.
 """
@@ -21,12 +25,20 @@ from scrapy.core.downloader.handlers.http11 import (
     _LenientHTTPClientParser,
     _ScrapyAgent,
 )
+from scrapy.exceptions import DownloadTimeoutError
 from scrapy.http import Request, Response
 from scrapy.utils._download_handlers import wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.web._newclient import STATUS
 
 RAW_HEAD_META = "newsarchive_raw_head"
+TIMEOUT_FLAG = "download_timeout"
+_PARTIAL_ATTRIBUTE = "newsarchive_partial_response"
+
+
+def partial_response(error: BaseException) -> Response | None:
+    """The bytes a timed-out download received, as a response flagged ``download_timeout`` (None: no head came)."""
+    return getattr(error, _PARTIAL_ATTRIBUTE, None)
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,21 @@ class _HeadRecordingAgent(_ScrapyAgent):
         if raw_head is not None:
             request.meta[RAW_HEAD_META] = raw_head
         return super()._cb_bodyready(txresponse, request)
+
+    def _cb_timeout(self, result, request: Request, url: str, timeout: float):  # type: ignore[no-untyped-def]
+        try:
+            return super()._cb_timeout(result, request, url, timeout)
+        except DownloadTimeoutError as error:
+            reader = getattr(self._txresponse, "_bodyProtocol", None)
+            if self._txresponse is not None and reader is not None:
+                body = reader._bodybuf.getvalue()
+                response = self._cb_bodydone(
+                    {"txresponse": self._txresponse, "body": body, "flags": [TIMEOUT_FLAG],
+                     "ip_address": reader._ip_address},
+                    url,
+                )  # fmt: skip
+                setattr(error, _PARTIAL_ATTRIBUTE, response)
+            raise
 
 
 class RawHeadDownloadHandler(HTTP11DownloadHandler):

@@ -9,6 +9,13 @@ archived with ``WARC-Truncated`` (:mod:`newsarchive.spiders.capture`), and :clas
 the response before any other middleware sees it: half a page yields no article, a cut gzip stream is never
 inflated, and no validator (ETag, Last-Modified) of an incomplete page is remembered. Each such page is one
 WARNING line, counted in ``newsarchive/truncated/<reason>``; the crawl summary counts it as a failure.
+
+A download cut by the download timeout after its head arrived fails as ``DownloadTimeoutError`` (retried and
+counted as such); what it received is archived too, with ``WARC-Truncated: time``: :class:`TruncatedBodies`
+sends it with :data:`timed_out_body`, which the capture listens to as to ``response_downloaded``.
+
+A truncated capture is never a revisit, and never the original a later revisit refers to
+(:func:`newsarchive.archive.revisits.is_original`).
 """
 
 from __future__ import annotations
@@ -20,12 +27,18 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.http import Request, Response
 
+from newsarchive.spiders.handler import TIMEOUT_FLAG, partial_response
+
 logger = logging.getLogger(__name__)
 
 # Stats keys: one per reason, and their sum (spiders/crawl.py counts the sum as failures).
 TRUNCATED_STAT = "newsarchive/truncated"
 SIZE_CAP = "size_cap"
 DATALOSS = "dataloss"
+TIMEOUT = "timeout"
+
+# Sent with (response, request, spider) for the bytes of a download the timeout cut: the capture archives them.
+timed_out_body = object()
 
 
 def truncation_reason(flags: list[str]) -> str | None:
@@ -34,6 +47,8 @@ def truncation_reason(flags: list[str]) -> str | None:
         return SIZE_CAP
     if "dataloss" in flags:
         return DATALOSS
+    if TIMEOUT_FLAG in flags:
+        return TIMEOUT
     return None
 
 
@@ -46,6 +61,7 @@ class TruncatedBodies:
     """
 
     def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
         self.stats = crawler.stats
         self.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         # Bytes received so far, per download in flight (reset when the head arrives: a retry starts again).
@@ -80,6 +96,14 @@ class TruncatedBodies:
     def request_left_downloader(self, request: Request) -> None:
         """The download is over, whatever its outcome: forget its count."""
         self._received.pop(request, None)
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        """A timeout that cut a body: have what came archived (the timeout itself goes on to be retried)."""
+        response = partial_response(exception)
+        if response is not None:
+            self.crawler.signals.send_catch_log(
+                signal=timed_out_body, response=response, request=request, spider=self.crawler.spider
+            )
 
     def process_response(self, request: Request, response: Response) -> Response:
         """Let complete responses through; log, count and drop truncated ones."""
