@@ -29,3 +29,7 @@ class ArchiveWriteError(NewsArchiveError):
     """The archive could not be written (disk full, permissions); records written before stay intact."""
 
     exit_code = 1
+
+
+class MissingExtraError(ConfigError):
+    """A command needs an optional dependency that is not installed; the message names the pip command."""

@@ -53,4 +53,4 @@ def main() -> None:
     cli()
 
 
-from newsarchive.cli import archive, crawl, demo, export, sites  # noqa: E402, F401 - registers the verbs
+from newsarchive.cli import archive, crawl, demo, export, replay, sites  # noqa: E402, F401 - registers the verbs
