@@ -12,16 +12,20 @@ and request log per test, for tests that count requests) both yield a
 - ``requests(at_least=0)``: the server's request log so far (one dict per request)
 - ``fetch(path, headers)``: a raw HTTP GET (no redirects followed, no decompression)
 - ``articles_in(lang, category_slug=None)``, ``absolute(path)``, ``log_path``
+
+``twice_crawled_site``: that site crawled twice into one archive (the requisite, replay and WACZ tests).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fixture_site import RunningSite, run_site
-from raw_archive import RawArchive, raw_archive
+from helpers import FIXTURE_PROFILE, run_cli
+from raw_archive import RawArchive, raw_archive, wait_for_next_second
 
 
 @pytest.fixture(scope="session")
@@ -43,3 +47,22 @@ def raw_site_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RawAr
     """The raw-socket server (tests/rawserver.py), crawled twice into one archive (WARC fidelity tests)."""
     with raw_archive(tmp_path_factory.mktemp("raw_site")) as archive:
         yield archive
+
+
+@pytest.fixture(scope="session")
+def twice_crawled_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
+    """The test site crawled twice (page requisites on, the first crawl with --operator) into one archive,
+    the second crawl in a later second (replay tells captures apart by 14-digit timestamps)."""
+    root = tmp_path_factory.mktemp("twice_crawled")
+    archive = root / "archive"
+    with run_site(root / "requests.jsonl") as site:
+        crawls = []
+        for extra in (["--operator", OPERATOR], []):
+            crawls.append(run_cli("crawl", site.url + "/", "--config", str(FIXTURE_PROFILE), "--archive",
+                                  str(archive), "--delay", "0", *extra))  # fmt: skip
+            assert crawls[-1].returncode == 0, crawls[-1].stderr
+            wait_for_next_second()
+        yield SimpleNamespace(archive=archive, site=site, crawls=crawls)
+
+
+OPERATOR = "Archive Desk <archive@example.org>"

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from rawserver import responses
+from replay_tools import run_wayback
 
 from newsarchive.archive.cdxj import read_cdxj
+from newsarchive.archive.replay import COLLECTION
 
 SENT = responses()
-COLLECTION = "news"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -47,34 +37,8 @@ def _get(url: str) -> tuple[int, bytes]:
 @pytest.fixture(scope="module")
 def wayback(raw_site_archive, tmp_path_factory) -> Iterator[str]:
     """pywb on 127.0.0.1 with one collection over the archive's warc/ and indexes/; yields its base URL."""
-    directory = tmp_path_factory.mktemp("pywb")
-    archive = raw_site_archive.path
-    (directory / "config.yaml").write_text(
-        f"collections:\n  {COLLECTION}:\n    archive_paths: {archive / 'warc'}/\n"
-        f"    index_paths: {archive / 'indexes'}/\n"
-    )
-    port = _free_port()
-    wayback = Path(sys.executable).with_name("wayback")
-    process = subprocess.Popen(
-        [str(wayback), "-b", "127.0.0.1", "-p", str(port)],
-        cwd=directory,
-        stdout=subprocess.DEVNULL,
-        stderr=open(directory / "wayback.log", "wb"),  # noqa: SIM115 - closed with the process
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):  # wait for it to listen (gevent start-up)
-            if process.poll() is not None:
-                pytest.fail(f"wayback exited: {(directory / 'wayback.log').read_text()[-2000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with run_wayback(raw_site_archive.path, tmp_path_factory.mktemp("pywb")) as collection:
+        yield collection.removesuffix("/" + COLLECTION)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import iso_date_to_timestamp
 
 from newsarchive.archive.articles import CONTRACT_KEYS, EXTRA_KEYS, read_index
-from newsarchive.archive.cdxj import CDXJ_SUFFIX, url_key
+from newsarchive.archive.cdxj import CDXJ_SUFFIX, read_cdxj, url_key
 from newsarchive.archive.content import decode_content
 from newsarchive.archive.layout import ArchiveLayout
 from newsarchive.archive.lock import ArchiveLock, lock_holder
@@ -87,6 +87,7 @@ class ArchiveStats:
     warc_bytes: int
     articles: int
     article_versions: int
+    requisites: int = 0  # page requisites (stylesheets, images, fonts) archived, by URL
 
 
 class Archive(ArchiveLayout):
@@ -223,13 +224,23 @@ class Archive(ArchiveLayout):
         for entry in read_index(self.indexes_dir):
             urls.add(entry["url"])
             versions += 1
+        requisites = {
+            fields["url"] for _, _, fields in read_cdxj(self.indexes_dir) if is_requisite_type(fields.get("mime"))
+        }
         return ArchiveStats(
             warc_files=len(files),
             open_warc_files=sum(1 for f in files if f.name.endswith(OPEN_SUFFIX)),
             warc_bytes=sum(f.stat().st_size for f in files),
             articles=len(urls),
             article_versions=versions,
+            requisites=len(requisites),
         )
+
+
+def is_requisite_type(mime: str | None) -> bool:
+    """Whether a capture's media type is that of a page requisite: a stylesheet, an image or a font."""
+    mime = (mime or "").lower()
+    return mime == "text/css" or mime.startswith(("image/", "font/", "application/font-", "application/x-font-"))
 
 
 def exported_fields(entry: dict[str, Any]) -> dict[str, Any]:

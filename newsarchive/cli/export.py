@@ -62,9 +62,10 @@ def list_command(archive_path: Path, **filters) -> None:
 @cli.command("stats")
 @archive_option
 def stats_command(archive_path: Path) -> None:
-    """How many WARC files, bytes and articles the archive holds."""
+    """How many WARC files, bytes, articles and page requisites the archive holds."""
     stats = Archive(archive_path).stats()
     click.echo(
         f"WARC files: {stats.warc_files} ({stats.open_warc_files} open), {stats.warc_bytes:,} bytes\n"
-        f"Articles: {stats.articles} ({stats.article_versions} versions)"
+        f"Articles: {stats.articles} ({stats.article_versions} versions)\n"
+        f"Page requisites: {stats.requisites} (stylesheets, images, fonts)"
     )

@@ -1,0 +1,76 @@
+"""The replay tools the tests run for real: pywb's ``wayback`` (found in one place) and a WACZ of an archive.
+
+pywb may live outside the test venv (its brotlipy shadows Google's brotli): :func:`wayback_executable` looks in
+``$NEWSARCHIVE_WAYBACK``, then ``.venv-tools/bin``, then beside this interpreter, then on ``PATH``.
+:func:`run_wayback` serves an archive with the configuration ``newsarchive replay`` writes
+(:func:`newsarchive.archive.replay.pywb_config`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from helpers import REPO_ROOT
+
+from newsarchive.archive.layout import ArchiveLayout
+from newsarchive.archive.replay import COLLECTION, pywb_config
+
+START_TIMEOUT = 60.0
+
+
+def wayback_executable() -> Path:
+    """pywb's ``wayback`` command; a test fails (it is not skipped) when pywb is nowhere to be found."""
+    candidates = [os.environ.get("NEWSARCHIVE_WAYBACK"), REPO_ROOT / ".venv-tools" / "bin" / "wayback",
+                  Path(sys.executable).with_name("wayback"), shutil.which("wayback")]  # fmt: skip
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return Path(candidate)
+    raise RuntimeError(
+        "pywb's wayback is not installed: pip install 'newsarchive[replay]' (or set NEWSARCHIVE_WAYBACK)"
+    )
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Until something listens on 127.0.0.1:port; fail with the log's tail if the process exits first."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the server did not listen on port {port} in {START_TIMEOUT:.0f} s")
+
+
+@contextmanager
+def run_wayback(archive: Path, directory: Path) -> Iterator[str]:
+    """pywb on 127.0.0.1 with one collection over the archive's folders; yields the collection's base URL."""
+    (directory / "config.yaml").write_text(pywb_config(ArchiveLayout(archive)), encoding="utf-8")
+    port = free_port()
+    log = directory / "wayback.log"
+    with open(log, "wb") as errors:
+        process = subprocess.Popen([str(wayback_executable()), "-b", "127.0.0.1", "-p", str(port)],
+                                   cwd=directory, stdout=subprocess.DEVNULL, stderr=errors)  # fmt: skip
+    try:
+        wait_for_port(port, process, log)
+        yield f"http://127.0.0.1:{port}/{COLLECTION}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
