@@ -81,7 +81,7 @@ _STATIC: dict[str, tuple[str, bytes]] = {
             b'@font-face { font-family: "SiteSans"; src: url("../fonts/site.woff2") format("woff2"); }\n'
             b'body { font-family: "SiteSans", sans-serif; margin: 0; color: #222; }\n'
             b".site-header { background: #fff url(/static/img/logo.gif) no-repeat 8px 8px; padding: 8px 48px; }\n"
-            b".news-image img { display: block; max-width: 100%; height: auto; }\n"
+            b".news-image img { display: block; }\n"
             b".news-title { font-size: 28px; }\n"
         ),
     ),
