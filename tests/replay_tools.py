@@ -4,10 +4,7 @@ pywb may live outside the test venv (its brotlipy shadows Google's brotli): :fun
 ``$NEWSARCHIVE_WAYBACK``, then ``.venv-tools/bin``, then beside this interpreter, then on ``PATH``.
 :func:`run_wayback` serves an archive with the configuration ``newsarchive replay`` writes
 (:func:`newsarchive.archive.replay.pywb_config`).
-
-ReplayWeb.page is the npm package ``replaywebpage``, whose tarball carries the built ``ui.js`` and ``sw.js``:
-:func:`replaywebpage_dir` unpacks it (``npm pack``, no dependencies) into ``.cache/replaywebpage/`` once;
-``python tests/replay_tools.py`` does it ahead of the tests (``.ci/run``).
+ReplayWeb.page's files come from ``tests/replaywebpage.py``.
 """
 
 from __future__ import annotations
@@ -17,8 +14,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -80,35 +75,3 @@ def run_wayback(archive: Path, directory: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-REPLAYWEBPAGE_VERSION = "2.5.3"
-REPLAYWEBPAGE_FILES = ("ui.js", "sw.js")
-
-
-def replaywebpage_dir() -> Path:
-    """A folder holding ReplayWeb.page's ``ui.js`` and ``sw.js`` (``$NEWSARCHIVE_REPLAYWEBPAGE`` or the cache),
-    unpacked from the npm registry's tarball the first time."""
-    target = Path(os.environ.get("NEWSARCHIVE_REPLAYWEBPAGE") or REPO_ROOT / ".cache" / "replaywebpage")
-    version_file = target / "VERSION"
-    if version_file.exists() and version_file.read_text().strip() == REPLAYWEBPAGE_VERSION:
-        return target
-    npm = shutil.which("npm")
-    if npm is None:
-        raise RuntimeError("npm is needed to fetch ReplayWeb.page (the replaywebpage package)")
-    with tempfile.TemporaryDirectory() as scratch:
-        subprocess.run([npm, "pack", f"replaywebpage@{REPLAYWEBPAGE_VERSION}", "--pack-destination", scratch],
-                       check=True, capture_output=True, timeout=300)  # fmt: skip
-        [tarball] = Path(scratch).glob("replaywebpage-*.tgz")
-        target.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(tarball) as archive:
-            for name in REPLAYWEBPAGE_FILES:
-                member = archive.extractfile(f"package/{name}")
-                assert member is not None
-                (target / name).write_bytes(member.read())
-    version_file.write_text(REPLAYWEBPAGE_VERSION + "\n")
-    return target
-
-
-if __name__ == "__main__":
-    print(replaywebpage_dir())

@@ -1,7 +1,7 @@
 """ReplayWeb.page, in a real headless Chromium, shows an archived article from the WACZ with its title and photo.
 
 The page that embeds ReplayWeb.page, its ``ui.js`` and ``sw.js`` (the npm package, unpacked by
-``tests/replay_tools.py``) and the WACZ are served from 127.0.0.1; Chromium resolves no host name, so nothing else
+``tests/replaywebpage.py``) and the WACZ are served from 127.0.0.1; Chromium resolves no host name, so nothing else
 is reachable. The test waits until the replayed article has rendered, takes a screenshot
 (``.artifacts/replaywebpage-article.png``, or ``$NEWSARCHIVE_ARTIFACTS/...``), and checks it shows the photo: the
 fixture's photos are one solid colour (``PHOTO_RGB``), which a broken-image placeholder never paints.
@@ -19,7 +19,7 @@ import pytest
 from browser import Chromium
 from helpers import REPO_ROOT
 from PIL import Image
-from replay_tools import replaywebpage_dir
+from replaywebpage import replaywebpage_dir
 from static_server import serve_directory
 
 from newsarchive.archive.reader import Archive
