@@ -22,6 +22,7 @@ from helpers import iter_records, run_cli
 
 from newsarchive.archive.articles import read_index
 from newsarchive.archive.reader import Archive
+from newsarchive.demo.site import FONT_PATH, LOGO_PATH, STYLESHEET_PATH
 from newsarchive.spiders import capture
 from newsarchive.spiders.conditional import ValidatorStore, validators_from_records
 from newsarchive.spiders.profiles import load_profile
@@ -109,11 +110,27 @@ def test_second_run_fetches_only_feeds_sitemaps_and_first_listing_pages_besides(
     }
     # The month the new articles went into; the other month's lastmod did not move.
     allowed = start_points | {"/robots.txt", "/sitemap.xml", "/sitemap/2025-09.xml"}
-    others = Counter(path for path in requested_paths(runs.second) if path not in runs.new)
+    paths = [path for path in requested_paths(runs.second) if path not in runs.new]
+    others = Counter(path for path in paths if not is_requisite(path))
     assert set(others) <= allowed, sorted(set(others) - allowed)
     assert all(count == 1 for count in others.values()), others
     assert "/sitemap/2025-08.xml" not in others
-    print(f"second run: {sum(others.values())} discovery requests + {len(runs.new)} new articles")
+    # Page requisites apart: the site-wide files the home pages name, and the new articles' photos, once each.
+    new_photos = {
+        f"/media/{path.rstrip('/').rsplit('/', 1)[1]}{size}.gif" for path in runs.new for size in ("", "-large")
+    }
+    requisites = Counter(path for path in paths if is_requisite(path))
+    assert requisites == Counter(SITE_WIDE_REQUISITES + tuple(new_photos))
+    print(f"second run: {sum(others.values())} discovery requests + {len(runs.new)} new articles"
+          f" + {sum(requisites.values())} page requisites")  # fmt: skip
+
+
+SITE_WIDE_REQUISITES = (STYLESHEET_PATH, LOGO_PATH, FONT_PATH)
+
+
+def is_requisite(path: str) -> bool:
+    """A page requisite of the test site: its static files and article photos."""
+    return path.startswith(("/static/", "/media/"))
 
 
 def test_second_run_asks_for_feeds_conditionally_and_unchanged_ones_cost_a_304(runs):
