@@ -1,7 +1,7 @@
 """The replay tools the tests run for real: pywb's ``wayback`` (found in one place) and ReplayWeb.page.
 
 pywb may live outside the test venv (its brotlipy shadows Google's brotli): :func:`wayback_executable` looks in
-``$NEWSARCHIVE_WAYBACK``, then ``.venv-tools/bin``, then beside this interpreter, then on ``PATH``.
+``.venv-tools/bin``, else where ``newsarchive replay`` looks (:func:`newsarchive.archive.replay.find_wayback`).
 :func:`run_wayback` serves an archive with the configuration ``newsarchive replay`` writes
 (:func:`newsarchive.archive.replay.pywb_config`).
 ReplayWeb.page's files come from ``tests/replaywebpage.py``.
@@ -10,10 +10,8 @@ ReplayWeb.page's files come from ``tests/replaywebpage.py``.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,21 +20,16 @@ from pathlib import Path
 from helpers import REPO_ROOT
 
 from newsarchive.archive.layout import ArchiveLayout
-from newsarchive.archive.replay import COLLECTION, pywb_config
+from newsarchive.archive.replay import COLLECTION, WAYBACK_ENV, find_wayback, pywb_config
 
 START_TIMEOUT = 60.0
 
 
 def wayback_executable() -> Path:
-    """pywb's ``wayback`` command; a test fails (it is not skipped) when pywb is nowhere to be found."""
-    candidates = [os.environ.get("NEWSARCHIVE_WAYBACK"), REPO_ROOT / ".venv-tools" / "bin" / "wayback",
-                  Path(sys.executable).with_name("wayback"), shutil.which("wayback")]  # fmt: skip
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return Path(candidate)
-    raise RuntimeError(
-        "pywb's wayback is not installed: pip install 'newsarchive[replay]' (or set NEWSARCHIVE_WAYBACK)"
-    )
+    """pywb's ``wayback`` command: ``.venv-tools/bin`` first, else where ``newsarchive replay`` finds it
+    (``$NEWSARCHIVE_WAYBACK``, this environment, ``PATH``); a test fails (it is not skipped) without pywb."""
+    tools = REPO_ROOT / ".venv-tools" / "bin" / "wayback"
+    return tools if tools.is_file() and not os.environ.get(WAYBACK_ENV) else find_wayback()
 
 
 def free_port() -> int:

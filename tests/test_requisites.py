@@ -7,6 +7,9 @@ and a larger ``srcset`` candidate). ``twice_crawled_site`` (conftest) crawls it 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -20,11 +23,12 @@ from typing import Any
 import pytest
 from conftest import OPERATOR
 from fixture_site import run_site
-from helpers import FIXTURE_PROFILE, iter_records, run_cli
-from replay_tools import run_wayback
+from helpers import FIXTURE_PROFILE, REPO_ROOT, iter_records, run_cli
+from replay_tools import free_port, run_wayback, wait_for_port, wayback_executable
 
 from newsarchive.archive.cdxj import read_cdxj
 from newsarchive.archive.reader import Archive
+from newsarchive.archive.replay import COLLECTION
 from newsarchive.archive.runs import read_runs
 from newsarchive.archive.warcinfo import parse_warc_fields
 from newsarchive.demo.site import FONT_PATH, LOGO_PATH, STYLESHEET_PATH
@@ -212,13 +216,37 @@ def test_wacz_pages_follow_the_filters(twice_crawled_site, tmp_path):
 # ---------------------------------------------------------------- replay command
 
 
+def test_replay_serves_the_archive_with_pywb_until_stopped(twice_crawled_site, tmp_path):
+    site, port = twice_crawled_site.site, free_port()
+    article = site.articles[0]
+    env = dict(os.environ, NEWSARCHIVE_WAYBACK=str(wayback_executable()))
+    command = [sys.executable, "-m", "newsarchive", "replay", "--archive", str(twice_crawled_site.archive),
+               "--port", str(port)]  # fmt: skip
+    log = tmp_path / "replay.log"
+    with open(log, "wb") as errors:
+        replay = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=errors, stderr=errors)
+    try:
+        wait_for_port(port, replay, log)
+        timestamp = _timestamps(twice_crawled_site, article["path"])[0]
+        status, body = _get(f"http://127.0.0.1:{port}/{COLLECTION}/{timestamp}id_/{article['url']}")
+        assert (status, body) == (200, site.fetch(article["path"]).body)
+    finally:
+        replay.send_signal(signal.SIGTERM)
+        exit_code = replay.wait(timeout=30)
+    assert exit_code == 128 + signal.SIGTERM
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()  # pywb stopped with it
+
+
 def test_replay_without_pywb_says_which_extra_to_install(twice_crawled_site):
     script = (
         "import sys\n"
-        "sys.modules['pywb'] = None  # as if pywb were not installed\n"
+        "sys.modules['pywb'] = None  # as if pywb were not installed here\n"
         "from newsarchive.cli import cli\n"
         f"cli(['replay', '--archive', {str(twice_crawled_site.archive)!r}, '--port', '1'])\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    env = {key: value for key, value in os.environ.items() if key != "NEWSARCHIVE_WAYBACK"}
+    env["PATH"] = "/usr/bin:/bin"  # no wayback elsewhere either
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 2
-    assert result.stderr.splitlines()[-1] == "Error: newsarchive replay needs pywb: pip install 'newsarchive[replay]'"
+    assert result.stderr == "Error: newsarchive replay needs pywb: pip install 'newsarchive[replay]'\n"

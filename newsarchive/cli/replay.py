@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from newsarchive.archive.reader import Archive
-from newsarchive.archive.replay import DEFAULT_PORT, replay_url, serve
+from newsarchive.archive.replay import DEFAULT_PORT, find_wayback, replay_url, serve
 from newsarchive.archive.wacz import write_wacz
 from newsarchive.cli import archive_option, cli
 
@@ -41,7 +41,8 @@ def wacz_command(
     "--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True, help="Port to serve on."
 )
 def replay_command(archive_path: Path, port: int) -> None:
-    """Replay the archive in a browser with pywb, on 127.0.0.1 (needs the replay extra)."""
+    """Replay the archive in a browser with pywb, on 127.0.0.1 (needs the replay extra, or $NEWSARCHIVE_WAYBACK)."""
     archive = Archive(archive_path)
-    click.echo(f"Replaying {archive.path} at {replay_url(port)} (Ctrl-C stops)", err=True)
-    serve(archive, port)
+    wayback = find_wayback()  # before the banner: without pywb, only the error line
+    click.echo(f"Replaying {archive.path} at {replay_url(port)} with {wayback} (Ctrl-C stops)", err=True)
+    raise SystemExit(serve(archive, port, wayback))

@@ -86,8 +86,8 @@ def exchange_from(request: Request, response: Response, date: datetime) -> HttpE
     # Scrapy's "partial" only says the body was delimited by the connection closing, which is how such a body
     # ends anyway (RFC 9112, 6.3).
     # WARC-Truncated says why: "length" (size cap, data loss) or "time" (the download timeout cut the body).
-    reason = truncation_reason(response.flags)
-    truncated = None if reason is None else "time" if reason == TIMEOUT else "length"
+    cut = truncation_reason(response.flags)
+    truncated = None if cut is None else "time" if cut == TIMEOUT else "length"
     return HttpExchange(
         url=response.url,
         method=request.method,
