@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import iso_date_to_timestamp
@@ -18,14 +18,11 @@ from newsarchive.archive.cdxj import CDXJ_SUFFIX, url_key
 from newsarchive.archive.content import decode_content
 from newsarchive.archive.layout import ArchiveLayout
 from newsarchive.archive.lock import ArchiveLock, lock_holder
-from newsarchive.archive.reindex import ReindexSummary, reindex
+from newsarchive.archive.reindex import ArticleRule, ReindexSummary, reindex
 from newsarchive.archive.repair import RepairReport, find_damage, repair
 from newsarchive.archive.verify import Problem, verify
 from newsarchive.archive.writer import OPEN_SUFFIX
 from newsarchive.errors import ArchiveNotFoundError, ConfigError, NewsArchiveError
-
-if TYPE_CHECKING:
-    from newsarchive.extract.article import ExtractionHints
 
 ARCHIVE_ENV = "NEWSARCHIVE_ARCHIVE"
 DEFAULT_ARCHIVE = "newsarchive-data"
@@ -164,9 +161,10 @@ class Archive(ArchiveLayout):
             "is not indexed; run `newsarchive reindex`"
         )
 
-    def reindex(self, hints: ExtractionHints | None = None, article_url_pattern: str | None = None) -> ReindexSummary:
-        """Rebuild every index (CDXJ, capture digests, article index) from the closed WARCs alone."""
-        return reindex(self, hints=hints, article_url_pattern=article_url_pattern)
+    def reindex(self, rule: ArticleRule | None = None) -> ReindexSummary:
+        """Rebuild every index (CDXJ, capture digests, article index, not-articles log) from the closed WARCs
+        alone, telling articles by ``rule`` (a profile's :meth:`~SiteProfile.article_rule`)."""
+        return reindex(self, rule)
 
     def verify(self) -> list[Problem]:
         """Check digests, HTTP-level consistency, gzip members and index/WARC agreement, and look for crash
@@ -176,11 +174,11 @@ class Archive(ArchiveLayout):
             problems += find_damage(self, closed_files=False)
         return problems
 
-    def repair(self, hints: ExtractionHints | None = None, article_url_pattern: str | None = None) -> RepairReport:
+    def repair(self, rule: ArticleRule | None = None) -> RepairReport:
         """Mend crash damage under the crawl lock (raises ArchiveLockedError while a crawl runs): cut torn
         tails, finish WARCs left ``.open``, rebuild missing index lines; never delete a complete record."""
         with ArchiveLock(self.path):
-            return repair(self, hints=hints, article_url_pattern=article_url_pattern)
+            return repair(self, rule)
 
     def articles(
         self,
