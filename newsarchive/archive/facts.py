@@ -172,7 +172,7 @@ class SiteFacts:
                     "offset_votes": dict(sorted(facts.offsets.items())),
                 }
                 for host, facts in sorted(self.hosts.items())
-            }
+            },
         }
 
     @classmethod

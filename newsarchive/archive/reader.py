@@ -16,9 +16,9 @@ from warcio.timeutils import iso_date_to_timestamp
 from newsarchive.archive.articles import CONTRACT_KEYS, EXTRA_KEYS, read_index, read_not_articles
 from newsarchive.archive.cdxj import CDXJ_SUFFIX, url_key
 from newsarchive.archive.content import decode_content
+from newsarchive.archive.facts import ArticleRule
 from newsarchive.archive.layout import ArchiveLayout
 from newsarchive.archive.lock import ArchiveLock, lock_holder
-from newsarchive.archive.facts import ArticleRule
 from newsarchive.archive.reindex import ReindexSummary, reindex
 from newsarchive.archive.repair import RepairReport, find_damage, repair
 from newsarchive.archive.verify import Problem, verify

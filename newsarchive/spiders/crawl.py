@@ -22,11 +22,11 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from newsarchive.archive.facts import remember_rule
 from newsarchive.archive.lock import ArchiveLock
 from newsarchive.archive.reader import Archive
 from newsarchive.archive.repair import RepairReport, repair
 from newsarchive.archive.runs import append_run
-from newsarchive.archive.facts import remember_rule
 from newsarchive.errors import ArchiveWriteError, ConfigError
 from newsarchive.extract.dates import is_known_zone
 from newsarchive.spiders.capture import CAPTURE_ERRORS_STAT
