@@ -176,6 +176,8 @@ class NewsSpider(scrapy.Spider):
         if not self.in_scope(url):
             return None
         kind = self._kind_of(Link(url, link.date, link.kind, link.listed))
+        if kind == PAGE and self._stored(url):
+            kind = FEED  # a feed or sitemap met through a plain link: still re-read conditionally
         stats = self.crawler.stats
         if link.date is not None:
             self._dates.setdefault(url, link.date)
