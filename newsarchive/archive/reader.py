@@ -6,16 +6,17 @@ import csv
 import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import iso_date_to_timestamp
 
-from newsarchive.archive.articles import CONTRACT_KEYS, EXTRA_KEYS, read_index
+from newsarchive.archive.articles import CONTRACT_KEYS, EXTRA_KEYS, read_index, read_not_articles
 from newsarchive.archive.cdxj import CDXJ_SUFFIX, read_cdxj, url_key
 from newsarchive.archive.content import decode_content
+from newsarchive.archive.facts import ArticleRule
 from newsarchive.archive.layout import ArchiveLayout
 from newsarchive.archive.lock import ArchiveLock, lock_holder
 from newsarchive.archive.reindex import ReindexSummary, reindex
@@ -23,9 +24,6 @@ from newsarchive.archive.repair import RepairReport, find_damage, repair
 from newsarchive.archive.verify import Problem, verify
 from newsarchive.archive.writer import OPEN_SUFFIX
 from newsarchive.errors import ArchiveNotFoundError, ConfigError, NewsArchiveError
-
-if TYPE_CHECKING:
-    from newsarchive.extract.article import ExtractionHints
 
 ARCHIVE_ENV = "NEWSARCHIVE_ARCHIVE"
 DEFAULT_ARCHIVE = "newsarchive-data"
@@ -87,6 +85,8 @@ class ArchiveStats:
     warc_bytes: int
     articles: int
     article_versions: int
+    # Archived pages that looked like articles and gave none (and are no article since): URL -> reason.
+    not_articles: dict[str, str] = field(default_factory=dict)
     requisites: int = 0  # page requisites (stylesheets, images, fonts) archived, by URL
 
 
@@ -165,9 +165,11 @@ class Archive(ArchiveLayout):
             "is not indexed; run `newsarchive reindex`"
         )
 
-    def reindex(self, hints: ExtractionHints | None = None, article_url_pattern: str | None = None) -> ReindexSummary:
-        """Rebuild every index (CDXJ, capture digests, article index) from the closed WARCs alone."""
-        return reindex(self, hints=hints, article_url_pattern=article_url_pattern)
+    def reindex(self, rule: ArticleRule | None = None) -> ReindexSummary:
+        """Rebuild every index (CDXJ, capture digests, article index, not-articles log) from the closed WARCs
+        alone, telling articles by ``rule`` (a profile's ``article_rule()``; by default the rule the archive
+        remembers its last crawl by)."""
+        return reindex(self, rule)
 
     def verify(self) -> list[Problem]:
         """Check digests, HTTP-level consistency, gzip members and index/WARC agreement, and look for crash
@@ -177,11 +179,11 @@ class Archive(ArchiveLayout):
             problems += find_damage(self, closed_files=False)
         return problems
 
-    def repair(self, hints: ExtractionHints | None = None, article_url_pattern: str | None = None) -> RepairReport:
+    def repair(self, rule: ArticleRule | None = None) -> RepairReport:
         """Mend crash damage under the crawl lock (raises ArchiveLockedError while a crawl runs): cut torn
         tails, finish WARCs left ``.open``, rebuild missing index lines; never delete a complete record."""
         with ArchiveLock(self.path):
-            return repair(self, hints=hints, article_url_pattern=article_url_pattern)
+            return repair(self, rule)
 
     def articles(
         self,
@@ -224,6 +226,7 @@ class Archive(ArchiveLayout):
         for entry in read_index(self.indexes_dir):
             urls.add(entry["url"])
             versions += 1
+        not_articles = {e["url"]: e.get("reason") or "" for e in read_not_articles(self.indexes_dir)}
         requisites = {
             fields["url"] for _, _, fields in read_cdxj(self.indexes_dir) if is_requisite_type(fields.get("mime"))
         }
@@ -233,6 +236,7 @@ class Archive(ArchiveLayout):
             warc_bytes=sum(f.stat().st_size for f in files),
             articles=len(urls),
             article_versions=versions,
+            not_articles={url: reason for url, reason in not_articles.items() if url not in urls},
             requisites=len(requisites),
         )
 

@@ -38,6 +38,14 @@ def print_summary(summary: CrawlSummary, archive: Archive) -> None:
         + (f"; stopped by {signal.Signals(summary.interrupted_by).name}" if summary.interrupted_by is not None else ""),
         err=True,
     )
+    if summary.not_articles:
+        count = summary.errors.get("not_article", len(summary.not_articles))
+        click.echo(
+            f"{count} pages looked like articles but gave none (archived, listed in indexes/not-articles-*.jsonl): "
+            + ", ".join(summary.not_articles)
+            + (", ..." if count > len(summary.not_articles) else ""),
+            err=True,
+        )
 
 
 @cli.command("crawl")
@@ -53,6 +61,11 @@ def print_summary(summary: CrawlSummary, archive: Archive) -> None:
 )
 @click.option("--lang", callback=_language_codes, help="Only these language editions, e.g. az,ru.")
 @click.option("--refresh", is_flag=True, help="Fetch archived articles again; changed ones become new versions.")
+@click.option(
+    "--timezone",
+    help="Zone of the times pages show without an offset (IANA name or +04:00); "
+    "default: the profile's, else learned from the site's own timestamps.",
+)
 @click.option("--max-pages", type=click.IntRange(min=1), help="Send at most this many requests (robots.txt included).")
 @click.option("--max-articles", type=click.IntRange(min=1), help="Stop after this many articles.")
 @click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per host.")

@@ -69,3 +69,7 @@ def stats_command(archive_path: Path) -> None:
         f"Articles: {stats.articles} ({stats.article_versions} versions)\n"
         f"Page requisites: {stats.requisites} (stylesheets, images, fonts)"
     )
+    if stats.not_articles:
+        click.echo(f"Pages that looked like articles but gave none: {len(stats.not_articles)}")
+        for url, reason in stats.not_articles.items():
+            click.echo(f"  {url}: {reason}")

@@ -13,7 +13,7 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import FrameType
@@ -22,13 +22,16 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from newsarchive.archive.facts import remember_rule
 from newsarchive.archive.lock import ArchiveLock
 from newsarchive.archive.reader import Archive
 from newsarchive.archive.repair import RepairReport, repair
 from newsarchive.archive.runs import append_run
-from newsarchive.errors import ArchiveWriteError
+from newsarchive.errors import ArchiveWriteError, ConfigError
+from newsarchive.extract.dates import is_known_zone
+from newsarchive.spiders.capture import CAPTURE_ERRORS_STAT
 from newsarchive.spiders.logs import install_download_error_filter
-from newsarchive.spiders.news import REQUISITES_STAT, NewsSpider
+from newsarchive.spiders.news import NOT_ARTICLE_URLS_STAT, NOT_ARTICLES_STAT, REQUISITES_STAT, NewsSpider
 from newsarchive.spiders.profiles import SiteProfile, check_start_url, resolve_targets
 from newsarchive.spiders.truncation import TRUNCATED_STAT
 
@@ -54,6 +57,7 @@ class CrawlSummary:
     requisites: int = 0  # page requisites fetched (stylesheets, images, fonts), among ``pages``
     errors: dict[str, int] = field(default_factory=dict)
     interrupted_by: int | None = None  # the signal that stopped the crawl, if one did
+    not_articles: list[str] = field(default_factory=list)  # the first pages that looked like articles, gave none
 
     @property
     def exit_code(self) -> int:
@@ -144,13 +148,16 @@ def crawl(
     since: date | None = None,
     lang: Sequence[str] = (),
     refresh: bool = False,
+    timezone: str | None = None,
     **options: Any,
 ) -> CrawlSummary:
     """Crawl ``targets`` (site profile names or start URLs) into ``archive`` and return a summary.
 
     ``config`` is a site profile file, ``profile`` a profile object (it wins). Incremental: articles in
     the archive are not fetched again unless ``refresh``. ``since`` skips articles dated before it,
-    ``lang`` keeps to those language editions. Other options are those of :func:`crawl_settings`.
+    ``lang`` keeps to those language editions. ``timezone`` (an IANA name or ``+04:00``) places the times
+    pages show without an offset, over the profile's zone and the offset learned from the site's own
+    timestamps. Other options are those of :func:`crawl_settings`.
     Raises :class:`~newsarchive.errors.ArchiveLockedError` at once, touching nothing, when another crawl
     holds the archive. Scrapy's reactor cannot be restarted, so this runs once per process; run more
     crawls in subprocesses (as the CLI and the tests do).
@@ -159,6 +166,12 @@ def crawl(
         profile, start_urls = resolve_targets(list(targets), config)
     else:
         start_urls = [check_start_url(target) for target in targets]
+    if timezone is not None:
+        if not is_known_zone(timezone):
+            raise ConfigError(
+                f"--timezone {timezone!r} is not a time zone: give an IANA name (Asia/Baku) or an offset (+04:00)"
+            )
+        profile = replace(profile, hints=replace(profile.hints, timezone=timezone))
     archive = archive if isinstance(archive, Archive) else Archive(archive, create=True)
     started = datetime.now(UTC)
     options["operator"] = options.get("operator") or profile.operator or None
@@ -169,6 +182,8 @@ def crawl(
         process = CrawlerProcess(settings)
         install_download_error_filter()
         repaired = repair_interrupted_crawl(archive, profile)
+        # How this crawl tells articles, for reindex and repair to decide alike without being told again.
+        remember_rule(archive.path, profile.article_rule())
         summary: CrawlSummary | None = None
         try:
             summary = _run_scrapy(process, archive, profile=profile, start_urls=start_urls, since=since, languages=lang)
@@ -225,6 +240,7 @@ def _run_scrapy(process: CrawlerProcess, archive: Archive, **spider_arguments: A
         finish_reason=str(stats.get("finish_reason", "forced_shutdown" if shutdown.forced else "")),
         errors=errors,
         interrupted_by=shutdown.received,
+        not_articles=list(stats.get(NOT_ARTICLE_URLS_STAT, [])),
     )
 
 
@@ -283,7 +299,9 @@ class ShutdownOnSignal:
 
 
 def errors_by_kind(stats: dict[str, Any]) -> dict[str, int]:
-    """Failures counted by kind from Scrapy's stats: ``http_503``, ``TimeoutError``, ``size_cap``, ``dataloss``..."""
+    """Failures counted by kind from Scrapy's stats: ``http_503``, ``TimeoutError``, ``size_cap``, ``dataloss``,
+    ``capture`` (an exchange that could not be archived), ``not_article`` (a page that looked like an article
+    and gave none)..."""
     kinds: Counter[str] = Counter()
     for key, value in stats.items():
         if key.startswith("downloader/exception_type_count/"):
@@ -296,6 +314,10 @@ def errors_by_kind(stats: dict[str, Any]) -> dict[str, int]:
             kinds[key.split("/", 1)[1]] += value
         elif key == "newsarchive/warc_write_errors":
             kinds["warc_write"] += value
+        elif key == CAPTURE_ERRORS_STAT:
+            kinds["capture"] += value
+        elif key == NOT_ARTICLES_STAT:
+            kinds["not_article"] += value
         elif key.startswith(TRUNCATED_STAT + "/"):
             kinds[key.rsplit("/", 1)[-1]] += value
     return dict(sorted(kinds.items()))
@@ -334,6 +356,7 @@ def record_run(
             interrupted_by=signal.Signals(summary.interrupted_by).name if summary.interrupted_by else None,
             warc_files=summary.warc_files,
             warc_bytes=summary.warc_bytes,
+            not_articles=summary.not_articles,
         )
     try:
         append_run(archive.path, run)
@@ -346,12 +369,7 @@ def repair_interrupted_crawl(archive: Archive, profile: SiteProfile) -> RepairRe
 
     Only ``.open`` WARCs and index tails are looked at: a closed WARC was synced before its rename.
     """
-    report = repair(
-        archive,
-        hints=profile.hints,
-        article_url_pattern=profile.article_url_pattern,
-        closed_files=False,
-    )
+    report = repair(archive, profile.article_rule(), closed_files=False)
     if report.changed:
         logger.warning(
             "Repaired an interrupted crawl in %s: %d torn tails cut, %d open WARCs finished, %d index lines rebuilt",
