@@ -36,9 +36,10 @@ ARTICLE_PATH = re.compile(r"^/(?:(?:ru|en)/)?[a-z0-9-]+/[a-z0-9-]+-\d+/?$")
 
 
 def _start_crawl(site_url: str, archive: Path, *extra: str) -> subprocess.Popen[str]:
-    # No profile: the generic path must recognise the older template's articles by itself.
+    # No profile: the generic path must recognise the older template's articles by itself. No page requisites:
+    # thousands of articles' photos would triple the requests of every round (test_requisites covers them).
     command = [sys.executable, "-m", "newsarchive", "crawl", site_url + "/", site_url + "/sitemap.xml",
-               "--archive", str(archive), "--delay", "0", "--concurrency", "16", *extra]  # fmt: skip
+               "--archive", str(archive), "--delay", "0", "--concurrency", "16", "--no-requisites", *extra]  # fmt: skip
     return subprocess.Popen(
         command,
         stdout=subprocess.PIPE,

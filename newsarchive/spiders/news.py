@@ -288,17 +288,17 @@ class NewsSpider(scrapy.Spider):
         self._learn(analysis, kind, response.url)
         for request in self._follow(analysis, kind, response.url):
             yield request
-        if self.requisites and (analysis.article is not None or response.request.url in self._homes):
+        location = response.meta.get(LOCATION_META)
+        verdict = analysis.verdict
+        if location is not None:
+            if verdict.article is not None:
+                yield {"article": verdict.article, "location": location, "fetched_at": location.date}
+            elif verdict.looked_like_article:
+                self._not_an_article(response.url, verdict.reason or "no article", location)
+        # After the article: its requisites are archived to replay it, and wait behind every other request.
+        if self.requisites and (verdict.article is not None or response.request.url in self._homes):
             for request in self._requisite_requests(analysis.requisites):
                 yield request
-        location = response.meta.get(LOCATION_META)
-        if location is None:
-            return
-        verdict = analysis.verdict
-        if verdict.article is not None:
-            yield {"article": verdict.article, "location": location, "fetched_at": location.date}
-        elif verdict.looked_like_article:
-            self._not_an_article(response.url, verdict.reason or "no article", location)
 
     def _learn(self, analysis: PageAnalysis, kind: str, url: str) -> None:
         """What the page taught about its site: article URLs (its own when it declared itself one, the items of
