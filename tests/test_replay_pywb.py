@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from rawserver import responses
+from replay_env import wayback_executable
 
 from newsarchive.archive.cdxj import read_cdxj
 
@@ -54,7 +54,7 @@ def wayback(raw_site_archive, tmp_path_factory) -> Iterator[str]:
         f"    index_paths: {archive / 'indexes'}/\n"
     )
     port = _free_port()
-    wayback = Path(sys.executable).with_name("wayback")
+    wayback = wayback_executable()  # its own environment (tests/replay_env.py)
     process = subprocess.Popen(
         [str(wayback), "-b", "127.0.0.1", "-p", str(port)],
         cwd=directory,
