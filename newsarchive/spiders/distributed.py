@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -46,8 +47,13 @@ request_processed = object()
 
 
 def distributed_settings(url: str, archive_key: str, worker: str) -> dict[str, Any]:
-    """The settings that make a crawl one worker of the archive's job on the Redis server at ``url``."""
+    """The settings that make a crawl one worker of the archive's job on the Redis server at ``url``.
+
+    ``$NEWSARCHIVE_REDIS_WORKER_TTL`` (seconds, default 30) sets how soon a silent worker counts as dead.
+    """
+    ttl = os.environ.get(WORKER_TTL_SETTING)
     return {
+        **({WORKER_TTL_SETTING: float(ttl)} if ttl else {}),
         REDIS_URL_SETTING: url,
         ARCHIVE_KEY_SETTING: archive_key,
         WORKER_SETTING: worker,
