@@ -29,6 +29,7 @@ from newsarchive.archive.lock import JobLock
 from newsarchive.jobs import RedisJob
 
 CONCURRENCY = 2
+JOB_TARGET = "http://127.0.0.1:9/"  # never requested: the refused crawls stop before any request
 
 
 def start_worker(archive: Path, redis_url: str, *targets: str, env: dict[str, str] | None = None,
@@ -161,13 +162,13 @@ def test_redis_unreachable_is_one_error_line_and_exit_2(tmp_path):
 
 @pytest.fixture
 def running_job(tmp_path: Path, redis_server: str):
-    """An archive held by a distributed job of the fixture profile (its first worker, in this process)."""
+    """An archive held by a distributed job of JOB_TARGET (its first worker, in this process)."""
     archive = tmp_path / "archive"
     archive.mkdir()
     job = RedisJob.open(redis_server, archive)
     lock = JobLock(archive).acquire()
     assert lock.first
-    lock.started(job.start([], []), redis_server)
+    lock.started(job.start([JOB_TARGET], []), redis_server)
     yield archive
     lock.release()
 
@@ -179,9 +180,9 @@ def test_a_plain_crawl_is_refused_with_75_while_a_job_holds_the_archive(running_
 
 
 def test_a_worker_of_another_job_is_refused_with_75(running_job, redis_server):
-    result = run_cli("crawl", "http://127.0.0.1:9/", "--archive", str(running_job), "--redis", redis_server)
+    result = run_cli("crawl", "http://127.0.0.1:8/", "--archive", str(running_job), "--redis", redis_server)
     assert result.returncode == 75
-    assert "is crawled by distributed job" in result.stderr and "not of http://127.0.0.1:9/" in result.stderr
+    assert "is crawled by distributed job" in result.stderr and "not of http://127.0.0.1:8/" in result.stderr
 
 
 def test_a_worker_on_another_redis_is_refused_with_75(running_job, tmp_path):
@@ -190,6 +191,6 @@ def test_a_worker_on_another_redis_is_refused_with_75(running_job, tmp_path):
     other = tmp_path / "other-redis"
     other.mkdir()
     with run_redis(other) as other_url:
-        result = run_cli("crawl", "--archive", str(running_job), "--redis", other_url)
+        result = run_cli("crawl", JOB_TARGET, "--archive", str(running_job), "--redis", other_url)
     assert result.returncode == 75
     assert "which Redis at" in result.stderr
