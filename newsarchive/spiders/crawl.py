@@ -233,6 +233,18 @@ def _run_scrapy(process: CrawlerProcess, archive: Archive, **spider_arguments: A
     stats = crawler.stats.get_stats() if crawler.stats else {}
     if fatal := stats.get("newsarchive/fatal_error"):
         raise ArchiveWriteError(fatal)
+    return summarize(stats, archive, files_before, time.monotonic() - started, shutdown.received, shutdown.forced)
+
+
+def summarize(
+    stats: dict[str, Any],
+    archive: Archive,
+    files_before: set[str],
+    seconds: float,
+    interrupted_by: int | None = None,
+    forced: bool = False,
+) -> CrawlSummary:
+    """The summary of a crawl from its Scrapy stats and the WARC files it added to the archive."""
     new_files = [p for p in archive.warc_files() if p.name not in files_before]
     errors = errors_by_kind(stats)
     # A 4xx is the site's answer about one URL (archived as such), not a failure of the crawl.
@@ -245,10 +257,10 @@ def _run_scrapy(process: CrawlerProcess, archive: Archive, **spider_arguments: A
         failures=failures,
         warc_files=len(new_files),
         warc_bytes=sum(p.stat().st_size for p in new_files if p.exists()),
-        seconds=time.monotonic() - started,
-        finish_reason=str(stats.get("finish_reason", "forced_shutdown" if shutdown.forced else "")),
+        seconds=seconds,
+        finish_reason=str(stats.get("finish_reason", "forced_shutdown" if forced else "")),
         errors=errors,
-        interrupted_by=shutdown.received,
+        interrupted_by=interrupted_by,
         not_articles=list(stats.get(NOT_ARTICLE_URLS_STAT, [])),
     )
 

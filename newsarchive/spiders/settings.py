@@ -3,7 +3,8 @@
 from newsarchive.archive.content import MAX_DECODED_SIZE
 
 BOT_NAME = "newsarchive"
-SPIDER_MODULES = ["newsarchive.spiders"]
+# The spider module only: walking the package would import every module (sharedqueue needs scrapy-redis).
+SPIDER_MODULES = ["newsarchive.spiders.news"]
 
 ROBOTSTXT_OBEY = True
 # Sites see who crawls and how to reach the operator: crawl() appends NEWSARCHIVE_CONTACT when set.
