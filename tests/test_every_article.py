@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from discovery_sites import LEGACY_PATHS_INDEXES, article_paths, mixed_articles, requested_paths, write_site
+from discovery_sites import (
+    LEGACY_PATHS_INDEXES,
+    article_paths,
+    mixed_articles,
+    report_az_profile_on,
+    requested_paths,
+    write_site,
+)
 from fixture_site import RunningSite, run_site
 from helpers import REPO_ROOT, run_cli
 
@@ -208,3 +215,13 @@ def test_a_refresh_killed_before_its_index_lines_is_repaired_into_new_versions_n
     assert sorted(v for u, v in versions if u == url) == [1, 2]
     assert len(versions) == len(articles) + 1, "unchanged refreshed articles got no new line"
     assert "Обновлено.\n\n" + edited["paragraphs"][1] in exported(archive)[url]["text"]
+
+
+def test_with_the_bundled_report_az_profile_both_templates_come_out_as_well(mixed_site, tmp_path):
+    profile = report_az_profile_on(mixed_site.url, tmp_path / "report.az.toml")
+    archive = tmp_path / "archive"
+    result = run_cli("crawl", mixed_site.url + "/", "--archive", str(archive), "--config", str(profile), "--delay", "0")
+    assert result.returncode == 0, result.stderr
+    rows = exported(archive)
+    assert {url: {key: row[key] for key in truth(mixed_site)[url]} for url, row in rows.items()} == truth(mixed_site)
+    assert load_facts(archive).rule.profile == "report.az"
