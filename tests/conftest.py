@@ -50,6 +50,15 @@ def raw_site_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RawAr
 
 
 @pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server on 127.0.0.1 for the session; yields its URL (each test uses its own database)."""
+    from redis_server import run_redis
+
+    with run_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def twice_crawled_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     """The test site crawled twice (page requisites on, the first crawl with --operator) into one archive,
     the second crawl in a later second (replay tells captures apart by 14-digit timestamps)."""

@@ -1,7 +1,7 @@
 """The replay tools the tests run for real: pywb's ``wayback`` (found in one place) and ReplayWeb.page.
 
-pywb may live outside the test venv (its brotlipy shadows Google's brotli): :func:`wayback_executable` looks in
-``.venv-tools/bin``, else where ``newsarchive replay`` looks (:func:`newsarchive.archive.replay.find_wayback`).
+pywb lives outside the test venv (tests/replay_env.py says why): :func:`wayback_executable` is the one place the
+tests find it.
 :func:`run_wayback` serves an archive with the configuration ``newsarchive replay`` writes
 (:func:`newsarchive.archive.replay.pywb_config`).
 ReplayWeb.page's files come from ``tests/replaywebpage.py``.
@@ -17,19 +17,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from helpers import REPO_ROOT
+from replay_env import wayback_executable as pywb_environment_wayback
 
 from newsarchive.archive.layout import ArchiveLayout
-from newsarchive.archive.replay import COLLECTION, WAYBACK_ENV, find_wayback, pywb_config
+from newsarchive.archive.replay import COLLECTION, WAYBACK_ENV, pywb_config
 
 START_TIMEOUT = 60.0
 
 
 def wayback_executable() -> Path:
-    """pywb's ``wayback`` command: ``.venv-tools/bin`` first, else where ``newsarchive replay`` finds it
-    (``$NEWSARCHIVE_WAYBACK``, this environment, ``PATH``); a test fails (it is not skipped) without pywb."""
-    tools = REPO_ROOT / ".venv-tools" / "bin" / "wayback"
-    return tools if tools.is_file() and not os.environ.get(WAYBACK_ENV) else find_wayback()
+    """pywb's ``wayback``: ``$NEWSARCHIVE_WAYBACK`` when set (as ``newsarchive replay`` honours it), else the
+    tests' own pywb environment (:func:`replay_env.wayback_executable`, built on first use)."""
+    configured = os.environ.get(WAYBACK_ENV)
+    return Path(configured) if configured else pywb_environment_wayback()
 
 
 def free_port() -> int:
