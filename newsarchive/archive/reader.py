@@ -22,7 +22,7 @@ from newsarchive.archive.reindex import ReindexSummary, reindex
 from newsarchive.archive.repair import RepairReport, find_damage, repair
 from newsarchive.archive.verify import Problem, verify
 from newsarchive.archive.writer import OPEN_SUFFIX
-from newsarchive.errors import ArchiveNotFoundError, ConfigError, NewsArchiveError
+from newsarchive.errors import ArchiveNotFoundError, ConfigError, NewsArchiveError, access_error
 
 if TYPE_CHECKING:
     from newsarchive.extract.article import ExtractionHints
@@ -95,8 +95,11 @@ class Archive(ArchiveLayout):
     def __init__(self, path: str | os.PathLike[str] | None = None, *, create: bool = False) -> None:
         super().__init__(path if path is not None else default_archive_path())
         if create:
-            self.warc_dir.mkdir(parents=True, exist_ok=True)
-            self.indexes_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                self.warc_dir.mkdir(parents=True, exist_ok=True)
+                self.indexes_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise access_error(self.path, error, "create the archive directory") from error
         elif not self.warc_dir.is_dir():
             raise ArchiveNotFoundError(
                 f"no archive at {self.path}: run `newsarchive crawl URL --archive {self.path}` first, "
@@ -165,8 +168,15 @@ class Archive(ArchiveLayout):
         )
 
     def reindex(self, hints: ExtractionHints | None = None, article_url_pattern: str | None = None) -> ReindexSummary:
-        """Rebuild every index (CDXJ, capture digests, article index) from the closed WARCs alone."""
-        return reindex(self, hints=hints, article_url_pattern=article_url_pattern)
+        """Rebuild every index (CDXJ, capture digests, article index) from the closed WARCs alone.
+
+        Raises an ArchiveAccessError, touching nothing, when the archive or its indexes cannot be written.
+        """
+        self.require_writable(self.path, self.indexes_dir)
+        try:
+            return reindex(self, hints=hints, article_url_pattern=article_url_pattern)
+        except PermissionError as error:
+            raise access_error(self.path, error) from error
 
     def verify(self) -> list[Problem]:
         """Check digests, HTTP-level consistency, gzip members and index/WARC agreement, and look for crash
@@ -179,6 +189,7 @@ class Archive(ArchiveLayout):
     def repair(self, hints: ExtractionHints | None = None, article_url_pattern: str | None = None) -> RepairReport:
         """Mend crash damage under the crawl lock (raises ArchiveLockedError while a crawl runs): cut torn
         tails, finish WARCs left ``.open``, rebuild missing index lines; never delete a complete record."""
+        self.require_writable()
         with ArchiveLock(self.path):
             return repair(self, hints=hints, article_url_pattern=article_url_pattern)
 

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import click
 
-from newsarchive.archive.reader import Archive
 from newsarchive.cli import archive_option, cli
-from newsarchive.spiders.crawl import CrawlSummary, crawl
-from newsarchive.spiders.profiles import resolve_targets
+from newsarchive.spiders.crawl import SHORT_LOG_FORMAT, CrawlSummary, crawl
+from newsarchive.words import plural
 
 
 def _language_codes(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
@@ -27,16 +26,25 @@ def _language_codes(ctx: click.Context, param: click.Parameter, value: str | Non
     return codes
 
 
-def print_summary(summary: CrawlSummary, archive: Archive) -> None:
-    """The run's summary line on stderr (stdout is for data)."""
-    click.echo(
-        f"Fetched {summary.pages} pages, archived {summary.articles} articles into {archive.path} "
-        f"({summary.warc_files} new WARC files, {summary.warc_bytes:,} bytes) in {summary.seconds:.1f} s"
-        + (f"; {summary.failures} failures" if summary.failures else "")
+def summary_line(summary: CrawlSummary) -> str:
+    """The run's summary: ``Fetched 1 page, archived 1 new article (0 updated) into DIR (...)``."""
+    return (
+        f"Fetched {plural(summary.pages, 'page')}, archived {plural(summary.articles_new, 'new article')} "
+        f"({summary.articles_updated:,} updated) into {summary.archive} "
+        f"({plural(summary.warc_files, 'new WARC file')}, {plural(summary.warc_bytes, 'byte')}) "
+        f"in {summary.seconds:.1f} s"
+        + (f"; {plural(summary.failures, 'failure')}" if summary.failures else "")
         + (f"; errors: {', '.join(f'{kind} {n}' for kind, n in summary.errors.items())}" if summary.errors else "")
-        + (f"; stopped by {signal.Signals(summary.interrupted_by).name}" if summary.interrupted_by is not None else ""),
-        err=True,
+        + (f"; stopped by {signal.Signals(summary.interrupted_by).name}" if summary.interrupted_by is not None else "")
     )
+
+
+def report(summary: CrawlSummary, quiet: bool) -> None:
+    """The summary line (unless quiet) and, quiet or not, the one line saying why the crawl fell short."""
+    if not quiet:
+        click.echo(summary_line(summary), err=True)
+    if summary.problem:
+        click.echo(f"Error: {summary.problem}", err=True)
 
 
 @cli.command("crawl")
@@ -53,7 +61,9 @@ def print_summary(summary: CrawlSummary, archive: Archive) -> None:
 @click.option("--lang", callback=_language_codes, help="Only these language editions, e.g. az,ru.")
 @click.option("--refresh", is_flag=True, help="Fetch archived articles again; changed ones become new versions.")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Send at most this many requests (robots.txt included).")
-@click.option("--max-articles", type=click.IntRange(min=1), help="Stop after this many articles.")
+@click.option(
+    "--max-articles", type=click.IntRange(min=1), help="Archive at most this many new articles (or new versions)."
+)
 @click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per host.")
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to a host.")
 @click.option("--user-agent", help="User-Agent header to send.")
@@ -79,25 +89,41 @@ def print_summary(summary: CrawlSummary, archive: Archive) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Append the log to this file instead of stderr (the summary line stays on stderr).",
 )
-@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (no status line, no summary).")
+@click.option(
+    "--verbose", "-v", count=True, help="Show Scrapy's log: -v at INFO, -vv at DEBUG (with times and logger names)."
+)
 def crawl_command(
-    targets: tuple[str, ...], archive_path: Path, quiet: bool, log_level: str | None, since: datetime | None, **options
+    targets: tuple[str, ...],
+    archive_path: Path,
+    quiet: bool,
+    verbose: int,
+    log_level: str | None,
+    since: datetime | None,
+    **options,
 ) -> None:
     """Crawl TARGETS (site profile names or start URLs) into the archive: WARCs plus the article index.
 
     Incremental: articles already archived are not fetched again (unless --refresh); feeds, sitemaps and
     listing pages are re-fetched, conditionally where the server allows.
     """
-    resolve_targets(list(targets), options.get("config"))  # fail on bad targets before touching the archive
-    archive = Archive(archive_path, create=True)
     day = since.date() if since else None
-    level = (log_level or default_log_level(quiet)).upper()
-    summary = crawl(list(targets), archive, log_level=level, since=day, **options)
-    if not quiet:
-        print_summary(summary, archive)
+    level = (log_level or default_log_level(quiet, verbose)).upper()
+    summary = crawl(
+        list(targets),
+        archive_path,
+        log_level=level,
+        log_format=None if verbose else SHORT_LOG_FORMAT,
+        progress=sys.stderr.isatty() and not quiet,
+        since=day,
+        **options,
+    )
+    report(summary, quiet)
     raise SystemExit(summary.exit_code)
 
 
-def default_log_level(quiet: bool) -> str:
-    """Warnings on a terminal; under cron (no terminal) or with --quiet, errors only."""
+def default_log_level(quiet: bool, verbose: int = 0) -> str:
+    """-v INFO, -vv DEBUG; else warnings on a terminal; under cron (no terminal) or with --quiet, errors only."""
+    if verbose:
+        return "DEBUG" if verbose > 1 else "INFO"
     return "WARNING" if sys.stderr.isatty() and not quiet else "ERROR"

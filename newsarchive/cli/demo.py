@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 
-from newsarchive.archive.reader import Archive
 from newsarchive.cli import cli
-from newsarchive.cli.crawl import print_summary
+from newsarchive.cli.crawl import report
 from newsarchive.demo.run import DEMO_ARCHIVE, demo
 
 
@@ -24,7 +23,7 @@ from newsarchive.demo.run import DEMO_ARCHIVE, demo
 def demo_command(archive_path: Path) -> None:
     """Serve a bundled Report.az-style site on 127.0.0.1 and crawl it (no network needed)."""
     summary = demo(archive_path)
-    print_summary(summary, Archive(archive_path))
+    report(summary, quiet=False)
     click.echo(
         "\nNext, try:\n"
         f"  newsarchive export --archive {archive_path} --format jsonl | head -n 2\n"
