@@ -209,7 +209,7 @@ def load_profile(path: str | Path) -> SiteProfile:
         raise ConfigError(f"cannot read site profile {path}: {error.strerror}") from error
     except UnicodeDecodeError as error:
         raise ConfigError(
-            f"site profile {path} is not UTF-8 text (byte {error.start}); save it as UTF-8"
+            f"site profile {path} is not UTF-8 text (a bad byte at offset {error.start}); save it as UTF-8"
         ) from error
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"site profile {path} is not valid TOML: {error}") from error
