@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -22,7 +23,7 @@ from newsarchive.demo.run import DEMO_ARCHIVE, demo
 )
 def demo_command(archive_path: Path) -> None:
     """Serve a bundled Report.az-style site on 127.0.0.1 and crawl it (no network needed)."""
-    summary = demo(archive_path)
+    summary = demo(archive_path, progress=sys.stderr.isatty())
     report(summary, quiet=False)
     click.echo(
         "\nNext, try:\n"
