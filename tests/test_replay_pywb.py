@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+import tools
 from rawserver import responses
 
 from newsarchive.archive.cdxj import read_cdxj
@@ -54,7 +53,8 @@ def wayback(raw_site_archive, tmp_path_factory) -> Iterator[str]:
         f"    index_paths: {archive / 'indexes'}/\n"
     )
     port = _free_port()
-    wayback = Path(sys.executable).with_name("wayback")
+    # pywb runs from a venv of its own (tests/tools.py): installed here, its brotlipy would break Scrapy's br.
+    wayback = tools.wayback()
     process = subprocess.Popen(
         [str(wayback), "-b", "127.0.0.1", "-p", str(port)],
         cwd=directory,
