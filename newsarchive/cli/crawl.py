@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import sys
@@ -10,8 +11,12 @@ from pathlib import Path
 
 import click
 
+from newsarchive.archive.reader import ARCHIVE_ENV, DEFAULT_ARCHIVE
 from newsarchive.cli import archive_option, cli
+from newsarchive.config import CONFIG_NAME, load_crawl_config
+from newsarchive.spiders import settings as defaults
 from newsarchive.spiders.crawl import SHORT_LOG_FORMAT, CrawlSummary, crawl
+from newsarchive.spiders.profiles import bundled_profiles
 from newsarchive.words import plural
 
 
@@ -47,9 +52,46 @@ def report(summary: CrawlSummary, quiet: bool) -> None:
         click.echo(f"Error: {summary.problem}", err=True)
 
 
-@cli.command("crawl")
+class CrawlCommand(click.Command):
+    """``crawl``, whose option defaults come from the archive's ``newsarchive.toml`` (or ``--config-file``).
+
+    Click takes a value from the command line, then the option's environment variable, then ``default_map``,
+    then the built-in default: the config file goes in ``default_map``, read before the arguments are parsed.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Load the config file named by (or beside) ``--archive``, then parse as usual."""
+        archive = _prescan(args, "--archive") or os.environ.get(ARCHIVE_ENV) or DEFAULT_ARCHIVE
+        config = load_crawl_config(archive, _prescan(args, "--config-file"))
+        ctx.default_map = {key: value for key, value in config.options.items() if key != "profile"}
+        ctx.meta[CONFIG_META] = config
+        return super().parse_args(ctx, args)
+
+
+def _prescan(args: list[str], option: str) -> str | None:
+    """The value of ``option`` in raw arguments (``--x V`` or ``--x=V``; the last one wins), None if absent."""
+    found = None
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == option and index + 1 < len(args):
+            found = args[index + 1]
+        elif arg.startswith(option + "="):
+            found = arg.split("=", 1)[1]
+    return found
+
+
+CONFIG_META = "newsarchive_crawl_config"
+
+
+@cli.command("crawl", cls=CrawlCommand)
 @click.argument("targets", nargs=-1)
 @archive_option
+@click.option(
+    "--config-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=f"Crawl defaults (TOML, [crawl] table) [default: ARCHIVE/{CONFIG_NAME} when it exists].",
+)
 @click.option(
     "--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Site profile (TOML) to crawl with."
 )
@@ -64,19 +106,40 @@ def report(summary: CrawlSummary, quiet: bool) -> None:
 @click.option(
     "--max-articles", type=click.IntRange(min=1), help="Archive at most this many new articles (or new versions)."
 )
-@click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per host.")
-@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to a host.")
-@click.option("--user-agent", help="User-Agent header to send.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds to wait for a response  [default: 30].")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    show_default=str(defaults.CONCURRENT_REQUESTS_PER_DOMAIN),
+    help="Requests in flight per host.",
+)
+@click.option(
+    "--delay",
+    type=click.FloatRange(min=0),
+    show_default=str(defaults.DOWNLOAD_DELAY),
+    help="Seconds between requests to a host (AutoThrottle may raise it).",
+)
+@click.option("--user-agent", show_default=defaults.USER_AGENT, help="User-Agent header to send.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    show_default=str(defaults.DOWNLOAD_TIMEOUT),
+    help="Seconds to wait for a response.",
+)
 @click.option(
     "--max-size",
     type=click.FloatRange(min=0.001),
-    help="Largest response body kept, in MB, decompressed size included  [default: 20].",
+    show_default=str(defaults.DOWNLOAD_MAXSIZE // (1024 * 1024)),
+    help="Largest response body kept, in MB, decompressed size included.",
 )
 @click.option(
     "--contact",
     envvar="NEWSARCHIVE_CONTACT",
     help="URL or e-mail where site owners can reach you, added to the User-Agent (or set NEWSARCHIVE_CONTACT).",
+)
+@click.option(
+    "--operator",
+    envvar="NEWSARCHIVE_OPERATOR",
+    help="Who runs the crawl, recorded in each WARC's warcinfo (or set NEWSARCHIVE_OPERATOR).",
 )
 @click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt.")
 @click.option(
@@ -100,6 +163,7 @@ def crawl_command(
     verbose: int,
     log_level: str | None,
     since: datetime | None,
+    config_file: Path | None,
     **options,
 ) -> None:
     """Crawl TARGETS (site profile names or start URLs) into the archive: WARCs plus the article index.
@@ -107,6 +171,14 @@ def crawl_command(
     Incremental: articles already archived are not fetched again (unless --refresh); feeds, sitemaps and
     listing pages are re-fetched, conditionally where the server allows.
     """
+    config = click.get_current_context().meta[CONFIG_META]
+    bundled = bundled_profiles()
+    if config.profile and options.get("config") is None and not any(target in bundled for target in targets):
+        # The archive's config names the profile (a bundled name, or a profile file) unless the command does.
+        if config.profile in bundled:
+            targets = (config.profile, *targets)
+        else:
+            options["config"] = Path(config.profile)
     day = since.date() if since else None
     level = (log_level or default_log_level(quiet, verbose)).upper()
     summary = crawl(

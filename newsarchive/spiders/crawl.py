@@ -87,6 +87,7 @@ def crawl_settings(
     delay: float | None = None,
     user_agent: str | None = None,
     contact: str | None = None,
+    operator: str | None = None,
     timeout: float | None = None,
     max_size: float | None = None,
     ignore_robots: bool = False,
@@ -116,6 +117,8 @@ def crawl_settings(
             user_agent or settings.get("USER_AGENT"), contact or os.environ.get(CONTACT_ENV)
         ),
     }
+    if operator:
+        options["NEWSARCHIVE_OPERATOR"] = operator
     if log_file:
         options["LOG_FILE"] = str(log_file)
     elif log_format:
