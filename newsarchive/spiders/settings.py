@@ -57,7 +57,7 @@ DEFAULT_REQUEST_HEADERS = {
 # A host that cannot be reached is given up after this many connection failures in a row (a name that does not
 # resolve: at once), and names under .invalid fail without a query (spiders/reachability.py).
 NEWSARCHIVE_HOST_FAILURES = 3
-DNS_RESOLVER = "newsarchive.spiders.reachability.ReservedNameResolver"
+TWISTED_DNS_RESOLVER = "newsarchive.spiders.reachability.ReservedNameResolver"
 # After the first SIGINT/SIGTERM, downloads still in flight this many seconds later are not waited for.
 NEWSARCHIVE_STOP_GRACE = 3.0
 # The live status line on a terminal (the CLI turns it on; spiders/progress.py).
