@@ -1,5 +1,7 @@
 """A generated data file for the demo site with thousands of small articles (for the fault tests).
 
+A fifth of the articles use the older template that declares nothing, mixed in with the current one.
+
 Deterministic: the same ``count`` always gives the same file. Paragraphs are short so pages render and
 extract fast; dates spread over many months so the sitemaps reach every article in two hops.
 """
@@ -49,6 +51,8 @@ def article(number: int) -> dict[str, object]:
         "paragraphs": paragraphs,
         "tags": [],
         "structured_data": number % 2 == 0,
+        # A fifth of the site in the older template that declares nothing (see newsarchive.demo.site).
+        "template": "legacy" if number % 5 == 4 else "current",
         "text": "\n\n".join([lead, *paragraphs]),
     }
 

@@ -45,3 +45,15 @@ def requested_paths(requests: list[dict[str, Any]]) -> list[str]:
 def article_paths(articles: list[dict[str, Any]]) -> set[str]:
     """The paths of these articles."""
     return {article["path"] for article in articles}
+
+
+# Two articles per language, with and without structured data before: rendered in the older template.
+LEGACY_PATHS_INDEXES = (1, 3, 6, 9, 13, 16)
+
+
+def mixed_articles() -> list[dict[str, Any]]:
+    """The fixture's articles with a third of them (two per language) in the older, undeclared template."""
+    articles = fixture_articles()
+    for number in LEGACY_PATHS_INDEXES:
+        articles[number]["template"] = "legacy"
+    return articles

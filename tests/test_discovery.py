@@ -18,10 +18,10 @@ from fixture_site import run_site
 from helpers import run_cli
 
 from newsarchive.archive.articles import read_index
+from newsarchive.archive.urls import normalize_url
 from newsarchive.errors import ConfigError
 from newsarchive.spiders.discovery import ARTICLE, SITEMAP, json_feed_links, robots_sitemaps, url_date, xml_links
 from newsarchive.spiders.profiles import bundled_profiles, load_profile, resolve_targets
-from newsarchive.spiders.seen import normalize_url
 
 # ------------------------------------------------------------------------------------------ URLs
 

@@ -2,6 +2,12 @@
 
 Each crawl appends to a file of its own (``indexes/articles-{YYYYmmddHHMMSS}-{pid}.jsonl``): one writer
 per file, so overlapping writers can never interleave lines; readers merge every file they find.
+:class:`ArticleIndex` is the one component that decides whether a capture is a new article, a new version or
+nothing new, under one URL identity (:func:`~newsarchive.archive.urls.url_hash`): the crawl's pipeline,
+``reindex`` and repair all add captures through it.
+
+Beside it, the not-articles log (``indexes/not-articles-*.jsonl``) names each archived page that looked like
+an article and gave none, with the reason: it is reported, and such a page counts as seen.
 """
 
 from __future__ import annotations
@@ -11,13 +17,14 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import IO, Any
 
 from newsarchive.archive.records import RecordLocation
-from newsarchive.archive.urls import normalize_url
+from newsarchive.archive.urls import normalize_url, url_hash
 from newsarchive.extract.article import Article
+from newsarchive.extract.dates import localize
 
 # The contract's keys, in the contract's order; export writes them first and always.
 CONTRACT_KEYS = (
@@ -49,6 +56,7 @@ EXTRA_KEYS = (
 # What makes two versions of an article differ: the extracted content, never the page's chrome or bytes.
 CONTENT_KEYS = ("title", "text", "published", "category", "tags", "author", "description")
 INDEX_GLOB = "articles-*.jsonl"
+NOT_ARTICLES_GLOB = "not-articles-*.jsonl"
 
 
 def index_entry(
@@ -122,29 +130,11 @@ def next_version(fields: dict[str, Any], previous: LatestVersion | None) -> tupl
     return previous.version + 1, previous.record_id
 
 
-class ArticleVersions:
-    """The latest version of each URL, in memory: builds an index capture by capture, in WARC order
-    (``reindex``), with the same decisions the crawl's pipeline takes (:func:`next_version`)."""
-
-    def __init__(self) -> None:
-        self._latest: dict[str, LatestVersion] = {}
-
-    def entry(self, article: Article, location: RecordLocation, fetched_at: datetime) -> dict[str, Any] | None:
-        """The index line of this capture, or None when it is no new version."""
-        decided = next_version(article.to_dict(), self._latest.get(article.url))
-        if decided is None:
-            return None
-        version, previous_record_id = decided
-        entry = index_entry(article, location, fetched_at, version, previous_record_id=previous_record_id)
-        self._latest[article.url] = LatestVersion.of(entry)
-        return entry
-
-
 class ArticleIndexWriter:
     """Appends index lines to this process's own index file; each line is flushed whole."""
 
-    def __init__(self, directory: str | os.PathLike[str], started: datetime) -> None:
-        self.path = Path(directory) / f"articles-{started.strftime('%Y%m%d%H%M%S')}-{os.getpid()}.jsonl"
+    def __init__(self, directory: str | os.PathLike[str], started: datetime, kind: str = "articles") -> None:
+        self.path = Path(directory) / f"{kind}-{started.strftime('%Y%m%d%H%M%S')}-{os.getpid()}.jsonl"
         self._file: IO[str] | None = None
 
     def append(self, entry: dict[str, Any]) -> None:
@@ -163,9 +153,9 @@ class ArticleIndexWriter:
             self._file = None
 
 
-def read_index(directory: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+def read_index(directory: str | os.PathLike[str], glob: str = INDEX_GLOB) -> Iterator[dict[str, Any]]:
     """Every complete index line of every index file, oldest file first; a torn last line is skipped."""
-    for path in sorted(Path(directory).glob(INDEX_GLOB)):
+    for path in sorted(Path(directory).glob(glob)):
         with open(path, encoding="utf-8") as lines:
             for line in lines:
                 if not line.endswith("\n"):
@@ -174,6 +164,11 @@ def read_index(directory: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
                     yield json.loads(line)
                 except ValueError:
                     continue
+
+
+def indexed_record_ids(directory: str | os.PathLike[str]) -> set[str]:
+    """The WARC record ids the article index names (each line's ``warc_record_id``)."""
+    return {entry["warc_record_id"] for entry in read_index(directory) if entry.get("warc_record_id")}
 
 
 def leading_url(raw: bytes) -> str | None:
@@ -219,3 +214,103 @@ def entry_at(files: list[Path], position: int) -> dict[str, Any]:
     with open(files[position >> 40], "rb") as lines:
         lines.seek(position & ((1 << 40) - 1))
         return json.loads(lines.readline())
+
+
+class ArticleIndex:
+    """The article index as one component: decides new article, new version or nothing, and appends the line.
+
+    A URL's latest version comes from this component's own additions, else (when ``existing``) from the index
+    files already in ``directory``, read lazily on the first URL that ``archived`` says may be there (all URLs
+    when ``archived`` is None). So a crawl, a repair after a killed crawl and a ``reindex`` number versions
+    alike. Shown local times are placed in the zone the caller gives (see
+    :func:`newsarchive.extract.dates.localize`) before the content is compared.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        started: datetime,
+        *,
+        trailing_slash: str = "keep",
+        existing: bool = True,
+        archived: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.directory = Path(directory)
+        self.trailing_slash = trailing_slash
+        self.writer = ArticleIndexWriter(directory, started)
+        self._existing = existing
+        self._archived = archived
+        self._latest: dict[int, LatestVersion] = {}
+        self._files: list[Path] = []
+        self._positions: dict[int, int] | None = None
+
+    def key(self, url: str) -> int:
+        """The URL identity of ``url``."""
+        return url_hash(url, self.trailing_slash)
+
+    def latest(self, url: str) -> LatestVersion | None:
+        """The latest indexed version of ``url``, if any."""
+        key = self.key(url)
+        if key in self._latest:
+            return self._latest[key]
+        if not self._existing or (self._archived is not None and not self._archived(url)):
+            return None
+        if self._positions is None:
+            self._files, self._positions = url_positions(self.directory, self.key)
+        position = self._positions.get(key)
+        return None if position is None else LatestVersion.of(entry_at(self._files, position))
+
+    def add(
+        self,
+        article: Article,
+        location: RecordLocation,
+        fetched_at: datetime,
+        tz: tzinfo | None = None,
+    ) -> dict[str, Any] | None:
+        """Append this capture's line when it is a new article or a new version; return it (else None).
+
+        ``tz`` places a shown local time (see :func:`newsarchive.extract.dates.localize`).
+        """
+        article.published = localize(article.published, tz)
+        article.modified = localize(article.modified, tz)
+        previous = self.latest(article.url)
+        decided = next_version(article.to_dict(), previous)
+        if decided is None:
+            return None
+        version, previous_record_id = decided
+        entry = index_entry(article, location, fetched_at, version, previous_record_id=previous_record_id)
+        self._latest[self.key(article.url)] = LatestVersion.of(entry)
+        self.writer.append(entry)
+        return entry
+
+    def close(self) -> None:
+        """Flush and close this component's index file."""
+        self.writer.close()
+
+
+class NotArticleLog:
+    """Appends one line per archived page that looked like an article and gave none (URL, reason, record)."""
+
+    def __init__(self, directory: str | os.PathLike[str], started: datetime) -> None:
+        self.writer = ArticleIndexWriter(directory, started, kind="not-articles")
+
+    def append(self, url: str, reason: str, location: RecordLocation) -> None:
+        """Name one page (its line starts with its ``url``, as the seen-set reads it)."""
+        self.writer.append(
+            {
+                "url": url,
+                "reason": reason,
+                "fetched_at": location.date.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+                "warc_file": location.warc_file,
+                "warc_record_id": location.record_id,
+            }
+        )
+
+    def close(self) -> None:
+        """Flush and close the log file."""
+        self.writer.close()
+
+
+def read_not_articles(directory: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+    """Every complete line of the not-articles logs, oldest file first."""
+    return read_index(directory, NOT_ARTICLES_GLOB)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import iso_date_to_timestamp
@@ -29,14 +29,11 @@ from newsarchive.archive.dataset import (
 )
 from newsarchive.archive.layout import ArchiveLayout
 from newsarchive.archive.lock import ArchiveLock, lock_holder
-from newsarchive.archive.reindex import ReindexSummary, reindex
+from newsarchive.archive.reindex import ArticleRule, ReindexSummary, reindex
 from newsarchive.archive.repair import RepairReport, find_damage, repair
 from newsarchive.archive.verify import Problem, verify
 from newsarchive.archive.writer import OPEN_SUFFIX
 from newsarchive.errors import ArchiveNotFoundError, ConfigError, NewsArchiveError, access_error
-
-if TYPE_CHECKING:
-    from newsarchive.extract.article import ExtractionHints
 
 ARCHIVE_ENV = "NEWSARCHIVE_ARCHIVE"
 DEFAULT_ARCHIVE = "newsarchive-data"
@@ -177,14 +174,15 @@ class Archive(ArchiveLayout):
             "is not indexed; run `newsarchive reindex`"
         )
 
-    def reindex(self, hints: ExtractionHints | None = None, article_url_pattern: str | None = None) -> ReindexSummary:
-        """Rebuild every index (CDXJ, capture digests, article index) from the closed WARCs alone.
+    def reindex(self, rule: ArticleRule | None = None) -> ReindexSummary:
+        """Rebuild every index (CDXJ, capture digests, article index, not-articles log) from the closed WARCs
+        alone, telling articles by ``rule`` (a profile's :meth:`~SiteProfile.article_rule`).
 
         Raises an ArchiveAccessError, touching nothing, when the archive or its indexes cannot be written.
         """
         self.require_writable(self.path, self.indexes_dir)
         try:
-            return reindex(self, hints=hints, article_url_pattern=article_url_pattern)
+            return reindex(self, rule)
         except PermissionError as error:
             raise access_error(self.path, error) from error
 
@@ -196,12 +194,12 @@ class Archive(ArchiveLayout):
             problems += find_damage(self, closed_files=False)
         return problems
 
-    def repair(self, hints: ExtractionHints | None = None, article_url_pattern: str | None = None) -> RepairReport:
+    def repair(self, rule: ArticleRule | None = None) -> RepairReport:
         """Mend crash damage under the crawl lock (raises ArchiveLockedError while a crawl runs): cut torn
         tails, finish WARCs left ``.open``, rebuild missing index lines; never delete a complete record."""
         self.require_writable()
         with ArchiveLock(self.path):
-            return repair(self, hints=hints, article_url_pattern=article_url_pattern)
+            return repair(self, rule)
 
     def articles(
         self,

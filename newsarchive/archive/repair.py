@@ -19,23 +19,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 
-from newsarchive.archive.articles import INDEX_GLOB, ArticleIndexWriter, read_index
+from newsarchive.archive.articles import INDEX_GLOB, ArticleIndex, indexed_record_ids
 from newsarchive.archive.cdxj import index_warc
-from newsarchive.archive.reindex import article_entries
+from newsarchive.archive.facts import SiteFacts, load_facts
+from newsarchive.archive.reindex import ArticleRule, index_article, page_captures
 from newsarchive.archive.revisits import CaptureIndex
 from newsarchive.archive.verify import GzipMemberError, Problem, gzip_members
 from newsarchive.archive.writer import OPEN_SUFFIX
 
 if TYPE_CHECKING:
     from newsarchive.archive.layout import ArchiveLayout
-    from newsarchive.extract.article import ExtractionHints
 
 _BLOCK = 1 << 16
 _GZIP_MAGIC = b"\x1f\x8b\x08"
@@ -155,18 +155,13 @@ def find_damage(archive: ArchiveLayout, *, closed_files: bool = True) -> list[Pr
     return found
 
 
-def repair(
-    archive: ArchiveLayout,
-    *,
-    hints: ExtractionHints | None = None,
-    article_url_pattern: str | None = None,
-    closed_files: bool = True,
-) -> RepairReport:
+def repair(archive: ArchiveLayout, rule: ArticleRule | None = None, *, closed_files: bool = True) -> RepairReport:
     """Repair crash damage; the caller holds the archive's lock (no crawl may be writing).
 
-    Torn index lines and torn WARC tails are cut off; article responses without an index line get one
-    (``hints`` and ``article_url_pattern`` as the crawl used them); orphaned ``.open`` files are renamed and
-    indexed. ``closed_files=False`` limits the WARC work to ``.open`` files, as a crawl does on start.
+    Torn index lines and torn WARC tails are cut off; article responses without an index line get one (with
+    ``rule`` as the crawl used it, and the versions numbered after those already indexed); orphaned ``.open``
+    files are renamed and indexed. ``closed_files=False`` limits the WARC work to ``.open`` files, as a crawl
+    does on start.
     """
     report = RepairReport()
     for damage in find_damage(archive, closed_files=closed_files):
@@ -180,28 +175,29 @@ def repair(
     damaged = {problem.path for problem in report.left_alone}
     targets = [path for path in _warc_files(archive, closed_files) if path not in damaged]
     if targets:
-        report.rebuilt_index_lines = _rebuild_article_lines(archive, targets, hints, article_url_pattern)
+        report.rebuilt_index_lines = _rebuild_article_lines(archive, targets, rule or ArticleRule())
     for path in targets:
         if path.name.endswith(OPEN_SUFFIX):
             _finalise(archive, path, report)
     return report
 
 
-def _rebuild_article_lines(
-    archive: ArchiveLayout, warcs: list[Path], hints: ExtractionHints | None, article_url_pattern: str | None
-) -> int:
-    indexed = {entry.get("warc_record_id") for entry in read_index(archive.indexes_dir)}
+def _rebuild_article_lines(archive: ArchiveLayout, warcs: list[Path], rule: ArticleRule) -> int:
+    """Index the articles of ``warcs`` that have no index line (records already indexed are skipped unread)."""
+    indexed = indexed_record_ids(archive.indexes_dir)
     captures = CaptureIndex.load(archive.indexes_dir)
-    index = ArticleIndexWriter(archive.indexes_dir, datetime.now(UTC))
+    facts = load_facts(archive.path) or SiteFacts()
+    index = ArticleIndex(archive.indexes_dir, datetime.now(UTC), trailing_slash=rule.trailing_slash)
     added = 0
     try:
         for path in warcs:
-            final_name = path.name.removesuffix(OPEN_SUFFIX)
-            for entry in article_entries(archive, [path], captures, hints, article_url_pattern):
-                if entry["warc_record_id"] not in indexed:
-                    # Named by its final name, as the crawl names it: readers find a still-.open file too.
-                    index.append({**entry, "warc_file": final_name})
-                    added += 1
+            pages = page_captures(archive, [path], captures, rule, facts, skip=indexed.__contains__)
+            for page in pages:
+                if page.verdict.article is None:
+                    continue
+                # Named by its final name, as the crawl names it: readers find a still-.open file too.
+                page = replace(page, location=replace(page.location, warc_file=path.name.removesuffix(OPEN_SUFFIX)))
+                added += index_article(index, page, facts) is not None
     finally:
         index.close()
     return added

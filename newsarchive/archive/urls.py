@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -54,3 +55,10 @@ def _is_normal(url: str, trailing_slash: str) -> bool:
     if trailing_slash == "strip":
         return not url.endswith("/") or url.count("/") == 3
     return True
+
+
+def url_hash(url: str, trailing_slash: str = "keep") -> int:
+    """A 64-bit hash of ``url``'s normal form (blake2b; collisions are one in 10^19 per pair): the identity
+    the seen-set and the article index compare URLs by."""
+    normal = normalize_url(url, trailing_slash)
+    return int.from_bytes(hashlib.blake2b(normal.encode("utf-8"), digest_size=8).digest(), "big")

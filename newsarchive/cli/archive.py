@@ -47,12 +47,10 @@ def reindex_command(archive_path: Path, config: Path | None, site: str | None) -
     if config and site:
         raise ConfigError("give either --config or --site, not both")
     profile = load_profile(config) if config else bundled_profiles()[site] if site else None
-    summary = Archive(archive_path).reindex(
-        hints=profile.hints if profile else None,
-        article_url_pattern=profile.article_url_pattern if profile else None,
-    )
+    summary = Archive(archive_path).reindex(profile.article_rule() if profile else None)
     click.echo(
-        f"Reindexed {summary.warc_files} WARC files: {summary.captures} original captures, {summary.articles} articles",
+        f"Reindexed {summary.warc_files} WARC files: {summary.captures} original captures, {summary.articles} articles"
+        + (f"; {summary.not_articles} pages looked like articles but gave none" if summary.not_articles else ""),
         err=True,
     )
 
@@ -74,10 +72,7 @@ def verify_command(archive_path: Path, repair_damage: bool, config: Path | None)
     archive = Archive(archive_path)
     if repair_damage:
         profile = load_profile(config) if config else None
-        report = archive.repair(
-            hints=profile.hints if profile else None,
-            article_url_pattern=profile.article_url_pattern if profile else None,
-        )
+        report = archive.repair(profile.article_rule() if profile else None)
         for path, cut in report.truncated:
             click.echo(f"Repaired {path}: cut a torn tail of {cut} bytes", err=True)
         for path in report.finalised:

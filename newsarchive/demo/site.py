@@ -6,7 +6,11 @@ The data file looks like::
       "category_slug": ..., "category": ..., "slug": ..., "story_id": ..., "title": ...,
       "published": "2025-09-08T15:31:00+04:00", "author": null, "description": ...,
       "lead": ..., "paragraphs": [...], "tags": [...], "structured_data": true,
-      "text": "<lead>\\n\\n<paragraph 1>\\n\\n..."}]}
+      "template": "current", "text": "<lead>\\n\\n<paragraph 1>\\n\\n..."}]}
+
+``template`` is ``current`` (the default: Open Graph, ``article:`` metas, JSON-LD when ``structured_data``) or
+``legacy``, an older CMS template that declares nothing: the title only in ``<h1>`` and ``<title>``, the body
+in a plain ``div``, the date only as visible text with the time beside it, category and tags only as links.
 
 :class:`NewsSite` turns a request target into a :class:`Response`. It does no I/O
 beyond loading the data file, and its output depends only on the data and the base
@@ -39,6 +43,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 LANGUAGES = ("az", "ru", "en")
+TEMPLATES = ("current", "legacy")
 PAGE_SIZE = 3
 HOME_SIZE = 10
 RELATED_SIZE = 5
@@ -235,6 +240,7 @@ class Article:
     paragraphs: tuple[str, ...]
     tags: tuple[str, ...]
     structured_data: bool
+    template: str = "current"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Article:
@@ -254,6 +260,7 @@ class Article:
             paragraphs=tuple(data["paragraphs"]),
             tags=tuple(data["tags"]),
             structured_data=bool(data["structured_data"]),
+            template=data.get("template", "current"),
         )
         article._check(data.get("text"))
         return article
@@ -263,6 +270,8 @@ class Article:
         # "text" or "path" disagree with the fields the pages are rendered from.
         if self.lang not in LANGUAGES:
             raise ValueError(f"{self.path}: unknown language {self.lang!r}")
+        if self.template not in TEMPLATES:
+            raise ValueError(f"{self.path}: unknown template {self.template!r}")
         if self.published.utcoffset() is None:
             raise ValueError(f"{self.path}: published time needs a UTC offset")
         if self.path != section_path(self.lang, self.category_slug) + self.slug + "/":
@@ -668,6 +677,8 @@ class NewsSite:
     # ------------------------------------------------------------------ pages
 
     def _article_page(self, article: Article, base: str) -> Response:
+        if article.template == "legacy":
+            return self._legacy_article_page(article)
         lang = article.lang
         canonical = base + article.path
         translations = self._stories[article.story_id]
@@ -690,6 +701,28 @@ class NewsSite:
         headers = {"Last-Modified": http_date(article.published)}
         headers["ETag"] = '"' + hashlib.sha1(document.encode()).hexdigest()[:20] + '"'
         return self._html(document, headers)
+
+    def _legacy_article_page(self, article: Article) -> Response:
+        """The older template: no canonical, Open Graph, hreflang or JSON-LD; only what a reader sees."""
+        lang, ui = article.lang, _UI[article.lang]
+        title = escape(article.title)
+        category_url = escape(section_path(lang, article.category_slug))
+        paragraphs = "".join(f"<p>{escape(p)}</p>\n" for p in article.paragraphs)
+        tags = ", ".join(f'<a href="{escape(self._tag_url(lang, t))}">{escape(t)}</a>' for t in article.tags)
+        main = (
+            '<div id="content" class="content-old">\n'
+            f'<div class="breadcrumbs"><a href="{section_path(lang)}">{escape(ui.home)}</a> » '
+            f'<a href="{category_url}">{escape(article.category)}</a></div>\n'
+            f"<h1>{title}</h1>\n"
+            f'<div class="date">{format_date(article.published, lang)} | {format_time(article.published)}</div>\n'
+            f'<div class="text">\n<p><b>{escape(article.lead)}</b></p>\n{paragraphs}</div>\n'
+            f'<div class="tags">{escape(ui.tags)} {tags}</div>\n'
+            "</div>\n"
+            f"{self._related(article)}"
+        )
+        head = f'<meta name="description" content="{escape(article.description)}">\n'
+        document = self._document(lang, article.title, main, head=head)
+        return self._html(document, {"Last-Modified": http_date(article.published)})
 
     def _structured_data(self, article: Article, base: str) -> str:
         """article:* meta tags and a JSON-LD NewsArticle (only for some articles)."""

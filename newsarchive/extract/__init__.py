@@ -4,185 +4,31 @@ No Scrapy, no files, no network here: the crawler and ``reindex`` call the same 
 bytes, so the index a crawl writes and the one rebuilt from the WARCs cannot drift apart.
 """
 
-from __future__ import annotations
-
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import tzinfo
-from functools import cache
-from urllib.parse import urlsplit
-
-import trafilatura
-from cssselect import GenericTranslator
-from htmldate import find_date
-from lxml import html
-
 from newsarchive.extract.article import Article, ExtractionHints
-from newsarchive.extract.dates import parse_visible, zone
+from newsarchive.extract.extraction import (
+    TRAFILATURA_OPTIONS,
+    body_text,
+    extract_article,
+    extract_from_tree,
+    published_date,
+)
 from newsarchive.extract.html import is_html_document, parse_html
-from newsarchive.extract.language import guess_language
-from newsarchive.extract.metadata import PageMetadata, clean, select, select_text, strip_site_name, unique
+from newsarchive.extract.recognition import ArticleUrlPattern, PageVerdict, article_from_page, has_article_content
+from newsarchive.extract.shapes import UrlShapes
 
 __all__ = [
+    "TRAFILATURA_OPTIONS",
     "Article",
     "ArticleUrlPattern",
     "ExtractionHints",
+    "PageVerdict",
+    "UrlShapes",
     "article_from_page",
+    "body_text",
     "extract_article",
     "extract_from_tree",
+    "has_article_content",
     "is_html_document",
     "parse_html",
+    "published_date",
 ]
-
-NO_HINTS = ExtractionHints()
-
-# Chosen by measurement on the public benchmark (181 pages, trafilatura 2.3.1, corpus F1, comments off as
-# comments are never article text; the default with comments is 0.953): favor_precision
-# 0.964, default balanced 0.960, favor_recall 0.959, precision without tables 0.957, precision with
-# deduplicate 0.961, precision with fast 0.946 (twice as quick).
-TRAFILATURA_OPTIONS = {"include_comments": False, "favor_precision": True}
-
-
-def extract_article(
-    body: bytes,
-    url: str,
-    headers: Mapping[str, str] | None = None,
-    hints: ExtractionHints = NO_HINTS,
-) -> Article | None:
-    """Extract an article from decoded response bytes; None when the page holds no article text."""
-    content_type = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), None)
-    tree = parse_html(body, content_type)
-    if tree is None:
-        return None
-    return extract_from_tree(tree, url, hints)
-
-
-def extract_from_tree(tree: html.HtmlElement, url: str, hints: ExtractionHints = NO_HINTS) -> Article | None:
-    """Extract an article from a page parsed once by the caller (the tree is left unchanged)."""
-    page = PageMetadata(tree, url)
-    selectors = hints.selectors
-    title = strip_site_name(select_text(tree, selectors.get("title")), page.site_name()) or page.title()
-    text = body_text(tree, url, hints, page, title)
-    if not text:
-        return None
-    tz = zone(hints.timezone)
-    tags = unique(clean(el.text_content()) for el in select(tree, selectors.get("tags")))
-    return Article(
-        url=url,
-        title=title,
-        text=text,
-        published=published_date(tree, page, hints, tz),
-        modified=page.modified(tz),
-        language=page.language() or hints.language or guess_language(text),
-        category=select_text(tree, selectors.get("category")) or page.category() or page.category_link(),
-        tags=tags or page.tags() or page.tag_links(),
-        author=select_text(tree, selectors.get("author")) or page.author(),
-        description=page.description(),
-        image=page.image(),
-        canonical_url=page.canonical_url(),
-        alternates=page.alternates(),
-        site=urlsplit(url).hostname,
-    )
-
-
-@dataclass(frozen=True)
-class ArticleUrlPattern:
-    """A profile's regular expression over URL paths that marks article pages; a plain value (picklable), so
-    the crawl can hand it to worker processes."""
-
-    pattern: re.Pattern[str]
-
-    def __call__(self, url: str) -> bool:
-        """Whether ``url``'s path matches."""
-        return bool(self.pattern.search(urlsplit(url).path))
-
-
-def article_from_page(
-    tree: html.HtmlElement,
-    url: str,
-    hints: ExtractionHints = NO_HINTS,
-    is_article_url: Callable[[str], bool] | None = None,
-) -> Article | None:
-    """The page's article, when it is one: the profile's URL pattern says so (or, without a pattern, the page
-    declares itself an article) and extraction finds a titled, dated body. The crawl and ``reindex`` both
-    decide with this one rule."""
-    looks_like_article = is_article_url(url) if is_article_url else PageMetadata(tree, url).declares_article()
-    if not looks_like_article:
-        return None
-    article = extract_from_tree(tree, url, hints)
-    if article is None or not (article.title and article.published):
-        return None
-    return article
-
-
-def published_date(tree: html.HtmlElement, page: PageMetadata, hints: ExtractionHints, tz: tzinfo | None) -> str | None:
-    """When the article was published, as ISO 8601 in the site's zone (a date alone when no time is known).
-
-    Structured data first (JSON-LD, article:published_time, ``<time datetime>``), then the profile's date and
-    time selectors, then the dateline written beside the headline, then htmldate.
-    """
-    if found := page.published(tz):
-        return found
-    selectors = hints.selectors
-    if "date" in selectors:
-        shown = " ".join(filter(None, (select_text(tree, selectors["date"]), select_text(tree, selectors.get("time")))))
-        if found := parse_visible(shown, tz):
-            return found
-    if found := page.visible_date(tz):
-        return found
-    # htmldate gives a day, never a time, and costs the most, so it comes last. original_date: a news page's
-    # date is when it was first published, not its latest update. Its extensive search (dateparser over free
-    # text) found 2 more of 35 undated benchmark pages at 3.5 times the cost, so it stays off.
-    return find_date(tree, original_date=True, extensive_search=False, outputformat="%Y-%m-%d")
-
-
-def without_headline(text: str, title: str | None) -> str:
-    """Drop a first paragraph that only repeats the headline (an image caption, a kicker)."""
-    first, _, rest = text.partition("\n\n")
-    if title and clean(first) == clean(title):
-        return rest
-    return text
-
-
-@cache
-def _xpath(css: str) -> str:
-    return GenericTranslator().css_to_xpath(css)
-
-
-def body_text(
-    tree: html.HtmlElement,
-    url: str,
-    hints: ExtractionHints = NO_HINTS,
-    page: PageMetadata | None = None,
-    title: str | None = None,
-) -> str | None:
-    """The article body: paragraphs separated by blank lines, lead included, no headline or page chrome."""
-    text = None
-    if body_css := hints.selectors.get("body"):
-        text = "\n\n".join(p for el in select(tree, body_css) if (p := clean(el.text_content())))
-    if not text:
-        extracted = trafilatura.extract(
-            tree,
-            url=url,
-            output_format="txt",
-            with_metadata=False,
-            prune_xpath=[_xpath(css) for css in hints.exclude] or None,
-            **TRAFILATURA_OPTIONS,
-        )
-        text = "\n\n".join(line.strip() for line in (extracted or "").splitlines() if line.strip())
-    text = without_headline(text, title)
-    if not text:
-        return None
-    # News sites often set the lead apart from the body's container, where trafilatura does not look.
-    page = page or PageMetadata(tree, url)
-    flat = clean(text) or ""
-    if "lead" in hints.selectors:
-        lead = select_text(tree, hints.selectors["lead"])
-    else:
-        description = page.description()
-        # A description already in the text needs no search for a lead block.
-        lead = page.visible_lead(text) if description and description not in flat else None
-    if lead and lead not in flat:
-        text = f"{lead}\n\n{text}"
-    return text

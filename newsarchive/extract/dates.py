@@ -1,6 +1,8 @@
 """Publication dates: ISO strings from structured data and visible dates in Russian, Azerbaijani, English.
 
-A time is never invented: a page that shows only a date gives a date only (``2025-09-08``).
+A time is never invented: a page that shows only a date gives a date only (``2025-09-08``). A time shown
+without a zone to place it in is kept as local time only under :data:`LOCAL_TIME`, for a caller that learns
+the site's UTC offset later (:func:`localize`); everywhere else it is dropped.
 """
 
 from __future__ import annotations
@@ -39,14 +41,88 @@ _TIME = re.compile(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?")
 
 
+_FIXED_OFFSET = re.compile(r"^(?:UTC)?([+-])(\d{2}):?(\d{2})$")
+# The offset a date string states: ISO (+04:00, +0400, Z) or RFC 822 (+0400, GMT, UT).
+_STATED_OFFSET = re.compile(r"(?:\d(Z)|([+-]\d{2}):?(\d{2})|\s(GMT|UTC?))\s*$")
+
+
+_CLOCK = re.compile(r"\d:\d\d")
+
+
+class _LocalTime(tzinfo):
+    """A zone that is not known yet: times in it print without an offset (``utcoffset`` is None)."""
+
+    def utcoffset(self, moment: datetime | None) -> None:
+        return None
+
+    def dst(self, moment: datetime | None) -> None:
+        return None
+
+    def tzname(self, moment: datetime | None) -> str:
+        return "local"
+
+    def __repr__(self) -> str:
+        return "LOCAL_TIME"
+
+
+# Keep a shown time as naive local time (``2025-09-08T15:31:00``) for :func:`localize` to place later.
+LOCAL_TIME: tzinfo = _LocalTime()
+
+
 def zone(name: str | None) -> tzinfo | None:
-    """The time zone named by a profile (``Asia/Baku``), or None when unnamed or unknown."""
+    """The time zone named by a profile (``Asia/Baku``) or a fixed UTC offset (``+04:00``); None when unnamed
+    or unknown."""
     if not name:
         return None
+    if match := _FIXED_OFFSET.match(name.strip()):
+        sign, hours, minutes = match.groups()
+        delta = timedelta(hours=int(hours), minutes=int(minutes))
+        return timezone(-delta if sign == "-" else delta) if delta < timedelta(hours=24) else None
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
+
+
+def is_known_zone(name: str) -> bool:
+    """Whether ``name`` is an IANA zone or a fixed offset that :func:`zone` understands."""
+    return zone(name) is not None
+
+
+def stated_offset(value: str | None) -> str | None:
+    """The UTC offset a timestamp states, as ``+04:00`` (``+00:00`` for ``Z`` and ``GMT``); None if it states none.
+
+    Only a timestamp with a time of day states one (a date alone has no offset).
+    """
+    if not value or not (match := _STATED_OFFSET.search(value.strip())) or not _CLOCK.search(value):
+        return None
+    zulu, hours, minutes, gmt = match.groups()
+    if zulu or gmt:
+        return "+00:00"
+    return f"{hours}:{minutes}"
+
+
+def is_local_time(value: str | None) -> bool:
+    """Whether ``value`` is a naive local timestamp waiting for its zone (see :data:`LOCAL_TIME`)."""
+    if not value or len(value) <= 10:
+        return False
+    try:
+        return datetime.fromisoformat(value).utcoffset() is None
+    except ValueError:
+        return False
+
+
+def localize(value: str | None, tz: tzinfo | None) -> str | None:
+    """Place a naive local timestamp (from :data:`LOCAL_TIME`) in ``tz``; without a zone keep its date alone.
+
+    Values with an offset, and dates alone, are returned as they are.
+    """
+    if not is_local_time(value):
+        return value
+    moment = datetime.fromisoformat(value)  # type: ignore[arg-type]
+    if tz is None or tz is LOCAL_TIME:
+        return moment.date().isoformat()
+    return moment.replace(tzinfo=tz).isoformat()
 
 
 def format_moment(day: date, clock: time | None, tz: tzinfo | None) -> str:
@@ -81,7 +157,7 @@ def parse_iso(value: str | None, tz: tzinfo | None = None) -> str | None:
     if not offset:
         return format_moment(the_day, clock, tz)
     moment = datetime.combine(the_day, clock, tzinfo=_offset(offset))
-    return (moment.astimezone(tz) if tz is not None else moment).isoformat()
+    return (moment.astimezone(tz) if tz is not None and tz is not LOCAL_TIME else moment).isoformat()
 
 
 def _offset(text: str) -> tzinfo:

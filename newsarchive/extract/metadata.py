@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import html
 from lxml.cssselect import CSSSelector
 
-from newsarchive.extract.dates import parse_iso, parse_visible
+from newsarchive.extract.dates import parse_iso, parse_visible, stated_offset
 
 ARTICLE_TYPES = {
     "article",
@@ -170,6 +170,14 @@ class PageMetadata:
             tz,
             use_time_elements=True,
         )
+
+    def stated_offsets(self) -> list[str]:
+        """The UTC offsets the page's structured timestamps state (JSON-LD, ``article:`` metas, ``<time>``): what
+        the site's clock is, for pages that show a local time only."""
+        candidates = [self.jsonld.get(key) for key in ("datePublished", "dateModified", "dateCreated")]
+        candidates += [self.meta.get(key) for key in ("article:published_time", "article:modified_time")]
+        candidates += [el.get("datetime") for el in self.tree.iterfind(".//time[@datetime]")][:1]
+        return [offset for value in candidates if isinstance(value, str) and (offset := stated_offset(value))]
 
     def modified(self, tz: tzinfo | None) -> str | None:
         """Last modification time from structured data."""

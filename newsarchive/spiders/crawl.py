@@ -365,12 +365,7 @@ def repair_interrupted_crawl(archive: Archive, profile: SiteProfile) -> RepairRe
 
     Only ``.open`` WARCs and index tails are looked at: a closed WARC was synced before its rename.
     """
-    report = repair(
-        archive,
-        hints=profile.hints,
-        article_url_pattern=profile.article_url_pattern,
-        closed_files=False,
-    )
+    report = repair(archive, profile.article_rule(), closed_files=False)
     if report.changed:
         logger.warning(
             "Repaired an interrupted crawl in %s: %d torn tails cut, %d open WARCs finished, %d index lines rebuilt",

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 
 from lxml import etree, html
 
-from newsarchive.extract.dates import parse_iso, parse_visible
+from newsarchive.extract.dates import parse_iso, parse_visible, stated_offset
 from newsarchive.extract.metadata import select, select_text
 from newsarchive.spiders.profiles import ListingHints
 
@@ -32,6 +32,10 @@ ROBOTS = "robots"
 
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|$|[^0-9])")
 _FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/feed+json"}
+# The timestamps of feeds and sitemaps, read for the offset they state (not parsed: a regex over the bytes).
+_XML_STAMPS = re.compile(
+    rb"<(?:[a-z]+:)?(?:pubDate|lastmod|publication_date|published|updated|date)>\s*([^<]{10,40}?)\s*</", re.I
+)
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
 
 
@@ -162,6 +166,15 @@ def json_feed_links(body: bytes, url: str, tz: tzinfo | None = None) -> list[Lin
             )
             found.append(Link(item["url"], parse_date(stamp, tz) or url_date(item["url"]), ARTICLE))
     return _absolute(found, url)
+
+
+def stated_offsets(body: bytes) -> list[str]:
+    """The UTC offsets stated by the timestamps of a feed or sitemap (``+0400``, ``+04:00``): the site's clock."""
+    return [
+        offset
+        for match in _XML_STAMPS.finditer(body)
+        if (offset := stated_offset(match.group(1).decode("ascii", "replace")))
+    ]
 
 
 def robots_sitemaps(body: bytes, url: str) -> list[Link]:

@@ -14,7 +14,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +23,8 @@ import scrapy
 from scrapy.http import Response
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 
+from newsarchive.archive.articles import NotArticleLog
+from newsarchive.archive.facts import SiteFacts, load_facts, save_facts
 from newsarchive.archive.urls import normalize_url
 from newsarchive.extract import ArticleUrlPattern
 from newsarchive.extract.dates import zone
@@ -50,6 +52,9 @@ _SKIPPED_SUFFIX = re.compile(r"\.(?:" + "|".join(map(re.escape, IGNORED_EXTENSIO
 _ANALYSED_TYPES = re.compile(rb"html|xml|rss|atom|json|text/plain", re.IGNORECASE)
 
 KIND_META = "newsarchive_kind"
+NOT_ARTICLES_STAT = "newsarchive/not_articles"
+# How many of the pages that looked like articles and gave none the summary names (the log names them all).
+NAMED_NOT_ARTICLES = 20
 # Discovery pages by kind; the articles a source names come just below it, newest first.
 PRIORITY = {ROBOTS: 500, FEED: 500, NEWS_SITEMAP: 500, LISTING: 400, SITEMAP: 300, PAGE: 100, ARTICLE: 100}
 _RANKS = 50
@@ -86,6 +91,9 @@ class NewsSpider(scrapy.Spider):
         self._executor: ThreadPoolExecutor | None = None
         self.seen: SeenSet | None = None
         self.validators: ValidatorStore | None = None
+        self.facts = SiteFacts()
+        self.not_articles: list[str] = []  # the first pages that looked like articles and gave none
+        self._not_article_log: NotArticleLog | None = None
 
     # ---------------------------------------------------------------- scope and classification
 
@@ -104,8 +112,11 @@ class NewsSpider(scrapy.Spider):
         return not (self.languages and language is not None and language not in self.languages)
 
     def is_article_url(self, url: str) -> bool:
-        """Whether the profile's pattern says ``url`` is an article (False without a pattern)."""
-        return self._article_url is not None and self._article_url(url)
+        """Whether ``url`` is an article's: the profile's pattern says so, or (without one) it has the shape of
+        the site's known articles, as learned."""
+        if self._article_url is not None:
+            return self._article_url(url)
+        return self.facts.is_article_url(url)
 
     def _kind_of(self, link: Link) -> str:
         if link.kind != PAGE:
@@ -116,9 +127,12 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """The profile's start points (or the start URLs), each with its kind's priority."""
-        indexes = Path(self.settings.get("NEWSARCHIVE_ARCHIVE", ".")) / "indexes"
+        archive = Path(self.settings.get("NEWSARCHIVE_ARCHIVE", "."))
+        indexes = archive / "indexes"
         self.refresh = self.settings.getbool("NEWSARCHIVE_REFRESH")
         self.seen = load_seen(indexes, self.profile.trailing_slash)
+        self.facts = load_facts(archive) or SiteFacts()
+        self._not_article_log = NotArticleLog(indexes, datetime.now(UTC))
         self.validators = getattr(self.crawler, "validators", None)
         self.logger.info("seen-set: %d archived articles", len(self.seen))
         for url, kind in self._start_points():
@@ -221,13 +235,44 @@ class NewsSpider(scrapy.Spider):
             self.profile.hints,
             self._article_url,
             self.profile.listing,
+            # Listed by a feed or sitemap, or shaped like the site's known articles (learned up to now).
+            kind == ARTICLE or self.is_article_url(response.url),
         )
         self._remember_lastmod(response)
+        self._learn(analysis, kind, response.url)
         for request in self._follow(analysis, kind, response.url):
             yield request
         location = response.meta.get(LOCATION_META)
-        if analysis.article is not None and location is not None:
-            yield {"article": analysis.article, "location": location, "fetched_at": location.date}
+        if location is None:
+            return
+        verdict = analysis.verdict
+        if verdict.article is not None:
+            yield {"article": verdict.article, "location": location, "fetched_at": location.date}
+        elif verdict.looked_like_article:
+            self._not_an_article(response.url, verdict.reason or "no article", location)
+
+    def _learn(self, analysis: PageAnalysis, kind: str, url: str) -> None:
+        """What the page taught about its site: article URLs (its own when it declared itself one, the items of
+        a feed or sitemap) and the UTC offsets its timestamps state; kept in the archive when that changed."""
+        facts = self.facts
+        facts.learn_offsets(url, analysis.offsets)
+        if analysis.verdict.declared and analysis.article is not None:
+            facts.learn_article_url(url)
+        if kind in (FEED, NEWS_SITEMAP, SITEMAP):
+            for link in analysis.links:
+                if link.kind == ARTICLE:
+                    facts.learn_article_url(link.url)
+        if facts.changed:
+            save_facts(self.settings.get("NEWSARCHIVE_ARCHIVE", "."), facts)
+
+    def _not_an_article(self, url: str, reason: str, location: Any) -> None:
+        """A page that looked like an article gave none: counted, logged, named, and seen from now on."""
+        self.crawler.stats.inc_value(NOT_ARTICLES_STAT)
+        if len(self.not_articles) < NAMED_NOT_ARTICLES:
+            self.not_articles.append(url)
+        self.logger.info("Not an article: %s looked like one but gave none: %s", url, reason)
+        if self._not_article_log is not None:
+            self._not_article_log.append(url, reason, location)
 
     def _follow(self, analysis: PageAnalysis, kind: str, url: str) -> Iterator[scrapy.Request]:
         for feed in analysis.feeds:
@@ -281,6 +326,10 @@ class NewsSpider(scrapy.Spider):
             self.validators.update(response.url, lastmod=lastmod)
 
     def closed(self, reason: str) -> None:
-        """Stop the extraction workers."""
+        """Stop the extraction workers; close the not-articles log; keep what was learned."""
         if self._executor is not None:
             self._executor.shutdown(wait=True)
+        if self._not_article_log is not None:
+            self._not_article_log.close()
+        if self.facts.learned:
+            save_facts(self.settings.get("NEWSARCHIVE_ARCHIVE", "."), self.facts)

@@ -6,9 +6,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from newsarchive.extract import Article, ExtractionHints, article_from_page, is_html_document, parse_html
+from newsarchive.extract import Article, ExtractionHints, PageVerdict, article_from_page, is_html_document, parse_html
 from newsarchive.extract.dates import zone
-from newsarchive.spiders.discovery import Link, html_discovery, json_feed_links, xml_links
+from newsarchive.extract.recognition import NOT_AN_ARTICLE
+from newsarchive.spiders.discovery import Link, html_discovery, json_feed_links, stated_offsets, xml_links
 from newsarchive.spiders.profiles import ListingHints
 
 NO_LISTING_HINTS = ListingHints()
@@ -19,12 +20,18 @@ _JSON_TYPES = re.compile(rb"json", re.IGNORECASE)
 @dataclass
 class PageAnalysis:
     """What one page gave: its links (with dates where the page gives them), the feeds it declares,
-    its next page, and the article it holds (if any)."""
+    its next page, the verdict on it as an article, and the UTC offsets its timestamps state."""
 
     links: list[Link] = field(default_factory=list)
     feeds: list[Link] = field(default_factory=list)
     next_page: str | None = None
-    article: Article | None = None
+    verdict: PageVerdict = NOT_AN_ARTICLE
+    offsets: tuple[str, ...] = ()
+
+    @property
+    def article(self) -> Article | None:
+        """The article the page holds, if it is one."""
+        return self.verdict.article
 
 
 def analyse_page(
@@ -34,17 +41,18 @@ def analyse_page(
     hints: ExtractionHints,
     is_article_url: Callable[[str], bool] | None = None,
     listing: ListingHints = NO_LISTING_HINTS,
+    known_article_url: bool = False,
 ) -> PageAnalysis:
-    """Parse once; discovery links from the document; an article when the page is one and has a dated body."""
+    """Parse once; discovery links from the document; the verdict on it as an article (``is_article_url`` and
+    ``known_article_url`` as :func:`~newsarchive.extract.article_from_page` takes them)."""
     tz = zone(hints.timezone)
     if _JSON_TYPES.search(content_type):
         return PageAnalysis(links=json_feed_links(body, url, tz))
     if not is_html_document(body, content_type):
-        return PageAnalysis(links=xml_links(body, url, tz))
+        return PageAnalysis(links=xml_links(body, url, tz), offsets=tuple(stated_offsets(body)))
     tree = parse_html(body, content_type)
     if tree is None:
         return PageAnalysis()
     found = html_discovery(tree, url, listing, tz)
-    analysis = PageAnalysis(links=found.links, feeds=found.feeds, next_page=found.next_page)
-    analysis.article = article_from_page(tree, url, hints, is_article_url)
-    return analysis
+    verdict = article_from_page(tree, url, hints, is_article_url, known_article_url=known_article_url)
+    return PageAnalysis(found.links, found.feeds, found.next_page, verdict, verdict.offsets)

@@ -1,44 +1,43 @@
-"""The article pipeline: append each extracted article to the JSON article index, as a new version if need be.
+"""The article pipeline: add each extracted article to the JSON article index, as a new version if need be.
 
-A first capture of a URL is version 1. Under ``--refresh`` (``NEWSARCHIVE_REFRESH``) an archived article is
-fetched again: when its extracted content (:data:`~newsarchive.archive.articles.CONTENT_KEYS`) changed it
-becomes version N+1 pointing at the record of version N (``previous_record_id``); when only the page's
-chrome changed, or nothing did, no index line is written (the WARC still holds the exchange, as a revisit
-record when the payload is byte-identical).
+The decision is :class:`~newsarchive.archive.articles.ArticleIndex`'s (shared with ``reindex`` and repair): a
+first capture of a URL is version 1; under ``--refresh`` (``NEWSARCHIVE_REFRESH``) an archived article whose
+extracted content changed becomes version N+1 pointing at the record of version N, and one whose page changed
+only around the text (or not at all) gets no new line.
+
+A page of a site without a profile may show a local time and no offset. Its time is placed in the site's
+UTC offset as the spider learned it (:class:`~newsarchive.archive.facts.SiteFacts`); an article that comes
+before the offset is known waits for it (up to :data:`MAX_WAITING` of them), and is written with its date
+alone if the crawl ends without one: a time is never given an invented offset.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newsarchive.archive.articles import (
-    ArticleIndexWriter,
-    LatestVersion,
-    entry_at,
-    index_entry,
-    next_version,
-    url_positions,
-)
-from newsarchive.archive.urls import normalize_url
-from newsarchive.spiders.seen import url_key
+from newsarchive.archive.articles import ArticleIndex
+from newsarchive.archive.facts import SiteFacts
+from newsarchive.extract.dates import is_local_time, zone
+
+logger = logging.getLogger(__name__)
+
+MAX_WAITING = 1000
 
 
 class ArticleIndexPipeline:
     """Writes one index line per new article or changed version (items ``{"article", "location", "fetched_at"}``)."""
 
-    def __init__(self, crawler: Crawler, index: ArticleIndexWriter, refresh: bool, trailing_slash: str) -> None:
+    def __init__(self, crawler: Crawler, index: ArticleIndex) -> None:
         self.crawler = crawler
         self.index = index
-        self.refresh = refresh
-        self.normalize = partial(normalize_url, trailing_slash=trailing_slash)
-        self._files: list[Path] = []
-        self._positions: dict[int, int] | None = None
+        self._waiting: list[dict[str, Any]] = []
+        self._revision = -1
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArticleIndexPipeline:
@@ -47,42 +46,66 @@ class ArticleIndexPipeline:
         archive = settings.get("NEWSARCHIVE_ARCHIVE")
         if not archive:
             raise NotConfigured("NEWSARCHIVE_ARCHIVE is not set")
-        return cls(
-            crawler,
-            ArticleIndexWriter(Path(archive) / "indexes", datetime.now(UTC)),
-            refresh=settings.getbool("NEWSARCHIVE_REFRESH"),
+        refresh = settings.getbool("NEWSARCHIVE_REFRESH")
+
+        def archived(url: str) -> bool:
+            # Without --refresh only a URL of the seen-set can have versions already (a start URL, a redirect).
+            seen = getattr(crawler.spider, "seen", None)
+            return refresh or seen is None or url in seen
+
+        index = ArticleIndex(
+            Path(archive) / "indexes",
+            datetime.now(UTC),
             trailing_slash=settings.get("NEWSARCHIVE_TRAILING_SLASH", "keep"),
+            archived=archived,
         )
+        return cls(crawler, index)
 
-    def _previous(self, url: str) -> dict[str, Any] | None:
-        """The latest archived version of ``url`` (positions read once, on the first refreshed article)."""
-        if self._positions is None:
-            self._files, self._positions = url_positions(self.index.path.parent, self._key)
-        position = self._positions.get(self._key(url))
-        return None if position is None else entry_at(self._files, position)
-
-    def _key(self, url: str) -> int:
-        return url_key(self.normalize(url))
+    @property
+    def facts(self) -> SiteFacts:
+        """What the spider learned of its sites (their UTC offsets)."""
+        return getattr(self.crawler.spider, "facts", None) or SiteFacts()
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         """Append the article's index line, unless a refresh found its content unchanged."""
+        facts = self.facts
+        if facts.revision != self._revision:
+            self._revision = facts.revision
+            self._write_placeable(facts)
         article = item["article"]
-        previous = self._previous(article.url) if self.refresh else None
-        stats = self.crawler.stats
-        decided = next_version(article.to_dict(), LatestVersion.of(previous) if previous is not None else None)
-        if decided is None:
-            stats.inc_value("newsarchive/articles_unchanged")
-            return item
-        version, previous_record_id = decided
-        entry = index_entry(
-            article, item["location"], item["fetched_at"], version, previous_record_id=previous_record_id
-        )
-        self.index.append(entry)
-        stats.inc_value("newsarchive/articles")
-        if previous is not None:
-            stats.inc_value("newsarchive/articles_changed")
+        offset = facts.utc_offset(article.url)
+        if offset is None and is_local_time(article.published):
+            if len(self._waiting) < MAX_WAITING:
+                self._waiting.append(item)
+                return item
+            logger.info("%s: no UTC offset known for its shown time yet; keeping its date alone", article.url)
+        self._write(item, offset)
         return item
 
+    def _write_placeable(self, facts: SiteFacts) -> None:
+        """Write the waiting articles whose site's offset is now known."""
+        waiting, self._waiting = self._waiting, []
+        for item in waiting:
+            offset = facts.utc_offset(item["article"].url)
+            if offset is None:
+                self._waiting.append(item)
+            else:
+                self._write(item, offset)
+
+    def _write(self, item: dict[str, Any], offset: str | None) -> None:
+        stats = self.crawler.stats
+        entry = self.index.add(item["article"], item["location"], item["fetched_at"], zone(offset))
+        if entry is None:
+            stats.inc_value("newsarchive/articles_unchanged")
+            return
+        stats.inc_value("newsarchive/articles")
+        if entry["version"] > 1:
+            stats.inc_value("newsarchive/articles_changed")
+
     def close_spider(self) -> None:
-        """Flush and close the index file."""
+        """Write what still waits (dates alone where no offset was learned), flush and close the index file."""
+        facts = self.facts
+        for item in self._waiting:
+            self._write(item, facts.utc_offset(item["article"].url))
+        self._waiting = []
         self.index.close()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from newsarchive.archive.reindex import ArticleRule
 from newsarchive.errors import ConfigError
 from newsarchive.extract import ExtractionHints
 from newsarchive.spiders.profile_schema import validate_profile
@@ -121,6 +122,10 @@ class SiteProfile:
             raise ConfigError(f"site profile {source} is malformed ({error}); see README, 'Site profiles'") from error
         profile.check(source)
         return profile
+
+    def article_rule(self) -> ArticleRule:
+        """How this profile tells its articles, as the archive's library calls (reindex, repair) take it."""
+        return ArticleRule(self.hints, self.article_url_pattern, self.trailing_slash)
 
     def check(self, source: str) -> None:
         """Raise a ConfigError naming the file and the key when a value cannot be used."""

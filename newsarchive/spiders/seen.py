@@ -1,5 +1,8 @@
 """The seen-set: which article URLs the archive already holds, so an incremental crawl skips them.
 
+Seen means archived: the URLs of the article index and those of the not-articles log (pages that looked like
+articles, were archived, and gave none), so neither is fetched again without ``--refresh``.
+
 URLs are compared normalised (:func:`normalize_url`) and kept as 64-bit hashes in a sorted array: a
 million articles take 8 MB. The array is cached in ``indexes/seen-urls.bin`` together with how far into
 each article index file it has read; a later start-up reads only what the index files gained since
@@ -9,7 +12,6 @@ by-product of the article index, which is itself rebuildable from the WARCs: del
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import json
 import os
@@ -19,16 +21,11 @@ from bisect import bisect_left
 from collections.abc import Callable
 from pathlib import Path
 
-from newsarchive.archive.articles import INDEX_GLOB, leading_url
-from newsarchive.archive.urls import normalize_url
+from newsarchive.archive.articles import INDEX_GLOB, NOT_ARTICLES_GLOB, leading_url
+from newsarchive.archive.urls import url_hash
 
 CACHE_NAME = "seen-urls.bin"
 _MAGIC = b"NASEEN1\n"
-
-
-def url_key(normalized_url: str) -> int:
-    """A 64-bit key of a normalised URL (blake2b): collisions are one in 10^19 per pair."""
-    return int.from_bytes(hashlib.blake2b(normalized_url.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 def index_keys(path: Path, key: Callable[[str], int], start: int = 0) -> tuple[array, int]:
@@ -65,7 +62,7 @@ class SeenSet:
 
     def key(self, url: str) -> int:
         """The key of ``url`` after normalisation."""
-        return url_key(normalize_url(url, self.trailing_slash))
+        return url_hash(url, self.trailing_slash)
 
     def __contains__(self, url: object) -> bool:
         if not isinstance(url, str):
@@ -83,7 +80,7 @@ def load_seen(indexes_dir: str | os.PathLike[str], trailing_slash: str = "keep")
     """
     directory = Path(indexes_dir)
     cache = directory / CACHE_NAME
-    files = {p.name: p.stat().st_size for p in directory.glob(INDEX_GLOB)}
+    files = {p.name: p.stat().st_size for glob in (INDEX_GLOB, NOT_ARTICLES_GLOB) for p in directory.glob(glob)}
     keys, offsets = _read_cache(cache, trailing_slash)
     if keys is None or any(name not in files or files[name] < size for name, size in offsets.items()):
         keys, offsets = array("Q"), {}
@@ -91,9 +88,7 @@ def load_seen(indexes_dir: str | os.PathLike[str], trailing_slash: str = "keep")
     for name, size in sorted(files.items()):
         start = offsets.get(name, 0)
         if size > start:
-            found, offsets[name] = index_keys(
-                directory / name, lambda url: url_key(normalize_url(url, trailing_slash)), start
-            )
+            found, offsets[name] = index_keys(directory / name, lambda url: url_hash(url, trailing_slash), start)
             fresh.extend(found)
     if fresh or not cache.exists():
         # A merge of two sorted runs: memory stays near the size of the arrays themselves.
