@@ -93,7 +93,7 @@ def test_demo_run_twice_into_one_archive_archives_each_article_once(tmp_path):
     assert first.returncode == 0, first.stderr
     second = run_cli("demo", "--archive", str(archive))
     assert second.returncode == 0, second.stderr
-    assert "archived 0 new articles (0 updated)" in second.stderr
+    assert "archived 0 articles into" in second.stderr
     site_data = json.loads((files("newsarchive.demo") / "site-data.json").read_text(encoding="utf-8"))
     exported = run_cli("export", "--archive", str(archive)).stdout.splitlines()
     assert len(exported) == len(site_data["articles"])

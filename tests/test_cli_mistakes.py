@@ -251,7 +251,7 @@ def test_max_articles_archives_at_most_that_many_new_articles(tmp_path, news_sit
         "crawl", "report.az", news_site.url + "/", "--archive", str(archive), "--max-articles", "1", "--delay", "0"
     )
     assert result.returncode == 0, result.stderr
-    assert "archived 1 new article (0 updated)" in result.stderr
+    assert "archived 1 article into" in result.stderr
     exported = run_cli("export", "--archive", str(archive))
     assert len(exported.stdout.splitlines()) == 1
     (run,) = read_runs(archive)

@@ -46,7 +46,7 @@ def test_a_crawl_on_a_terminal_shows_a_live_status_line_then_the_summary(tmp_pat
     assert code == 0, shown
     assert ERASE_LINE + "0 pages, 0 new articles, 0 updated, " in shown
     last = shown.rsplit(ERASE_LINE, 1)[1]
-    assert last.startswith("Fetched ") and "archived 2 new articles (0 updated)" in last
+    assert last.startswith("Fetched ") and "archived 2 articles into" in last
     assert " pages/s, 0:0" in shown
 
 
@@ -87,10 +87,10 @@ def summary(**counts) -> CrawlSummary:
 
 def test_the_summary_counts_with_the_right_plural():
     assert summary_line(summary(pages=1, articles=1, warc_files=1, warc_bytes=1, failures=1)) == (
-        "Fetched 1 page, archived 1 new article (0 updated) into news (1 new WARC file, 1 byte) in 1.0 s; 1 failure"
+        "Fetched 1 page, archived 1 article into news (1 new WARC file, 1 byte) in 1.0 s; 1 failure"
     )
     assert summary_line(summary(pages=2, articles=3, articles_updated=1, warc_files=2, warc_bytes=2048)) == (
-        "Fetched 2 pages, archived 2 new articles (1 updated) into news (2 new WARC files, 2,048 bytes) in 1.0 s"
+        "Fetched 2 pages, archived 3 articles (1 updated) into news (2 new WARC files, 2,048 bytes) in 1.0 s"
     )
 
 

@@ -32,11 +32,13 @@ def _language_codes(ctx: click.Context, param: click.Parameter, value: str | Non
 
 
 def summary_line(summary: CrawlSummary) -> str:
-    """The run's summary: ``Fetched 1 page, archived 1 new article (0 updated) into DIR (...)``."""
+    """The run's summary: ``Fetched 1 page, archived 1 article into DIR (...)`` (new versions counted among the
+    articles, and named when there are any)."""
+    updated = f" ({summary.articles_updated} updated)" if summary.articles_updated else ""
     return (
-        f"Fetched {plural(summary.pages, 'page')}, archived {plural(summary.articles_new, 'new article')} "
-        f"({summary.articles_updated:,} updated) into {summary.archive} "
-        f"({plural(summary.warc_files, 'new WARC file')}, {plural(summary.warc_bytes, 'byte')}) "
+        f"Fetched {plural(summary.pages, 'page')}, archived {plural(summary.articles, 'article')}{updated} "
+        f"into {summary.archive} "
+        f"({plural(summary.warc_files, 'new WARC file')}, {plural(summary.warc_bytes, 'byte', thousands=True)}) "
         f"in {summary.seconds:.1f} s"
         + (f"; {plural(summary.failures, 'failure')}" if summary.failures else "")
         + (f"; errors: {', '.join(f'{kind} {n}' for kind, n in summary.errors.items())}" if summary.errors else "")

@@ -33,8 +33,8 @@ def status_line(stats: dict[str, Any], elapsed: float) -> str:
     rate = pages / elapsed if elapsed > 0 else 0.0
     minutes, seconds = divmod(int(elapsed), 60)
     return (
-        f"{plural(pages, 'page')}, {plural(archived - updated, 'new article')}, {updated:,} updated, "
-        f"{queued:,} queued, {plural(errors, 'error')}, {rate:.1f} pages/s, {minutes}:{seconds:02d}"
+        f"{plural(pages, 'page')}, {plural(archived - updated, 'new article')}, {updated} updated, "
+        f"{queued} queued, {plural(errors, 'error')}, {rate:.1f} pages/s, {minutes}:{seconds:02d}"
     )
 
 
