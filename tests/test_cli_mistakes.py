@@ -156,7 +156,7 @@ def test_a_profile_with_hosts_as_a_string_names_the_key(tmp_path):
 def test_a_profile_with_an_unknown_time_zone_names_the_key(tmp_path):
     assert profile_error(tmp_path, 'timezone = "Mars/Olympus"\n') == (
         "Error: site profile site.toml: timezone 'Mars/Olympus' is not an IANA time zone; "
-        "use a name such as 'Asia/Baku' or 'Europe/Berlin'"
+        "use a name such as 'Asia/Baku' or an offset such as '+04:00'"
     )
 
 

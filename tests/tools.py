@@ -26,9 +26,7 @@ def tool(name: str, requirement: str, command: str) -> Path:
         ready = venv / ".installed"
         if not ready.exists():
             subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-            subprocess.run(
-                [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", requirement], check=True
-            )
+            subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", requirement], check=True)
             ready.write_text(requirement + "\n")
     return executable
 

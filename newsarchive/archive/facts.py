@@ -1,29 +1,73 @@
-"""What the archive learned about its sites: the shape of their article URLs and the UTC offset of their clocks.
+"""What the archive knows about its sites: how its last crawl told articles (the profile's rule), and what it
+learned: the shape of their article URLs and the UTC offset of their clocks.
 
 A site without a profile still tells how its article URLs look (the pages that declare themselves articles, the
 items of its feeds and sitemaps) and what its clock is (the offsets its structured timestamps state). The crawl
 learns both as it goes and keeps them in ``<archive>/site-facts.json``, so later runs, ``reindex`` and repair
 recognise the articles of older templates and place their local times. The file is small (counts per host),
 rewritten atomically whenever what it implies changes, and rebuildable: ``reindex`` learns it again from the
-WARCs when it is missing.
+WARCs when it is missing. The rule (:class:`ArticleRule`: the profile's name, extraction hints, article URL
+pattern, URL policy, and a digest of them) lets ``reindex`` and repair decide as the crawl did without being
+told the profile again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from newsarchive.extract import ArticleUrlPattern, ExtractionHints
 from newsarchive.extract.shapes import UrlShapes, is_article_shape, url_shape
 
 FACTS_NAME = "site-facts.json"
 # A shape is the site's once this many known articles have it: one odd page does not make a pattern.
 MIN_SHAPE_VOTES = 2
 _UTC = "+00:00"
+
+
+@dataclass(frozen=True)
+class ArticleRule:
+    """How a crawl tells its site's articles: a profile's name, extraction hints (selectors, time zone), article
+    URL pattern and URL policy. What ``reindex`` and repair need of a profile to decide as the crawl did."""
+
+    hints: ExtractionHints = field(default_factory=ExtractionHints)
+    article_url_pattern: str | None = None
+    trailing_slash: str = "keep"
+    profile: str = "generic"
+
+    def pattern(self) -> ArticleUrlPattern | None:
+        """The profile's article URL pattern as a matcher (None without one)."""
+        return ArticleUrlPattern(re.compile(self.article_url_pattern)) if self.article_url_pattern else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rule as JSON-ready data, with a digest of its content."""
+        data = asdict(self)
+        data["hints"]["exclude"] = list(self.hints.exclude)
+        data["sha256"] = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ArticleRule:
+        """The rule from :meth:`to_dict`'s data."""
+        hints = data.get("hints") or {}
+        return cls(
+            ExtractionHints(
+                timezone=hints.get("timezone"),
+                language=hints.get("language"),
+                selectors=dict(hints.get("selectors") or {}),
+                exclude=tuple(hints.get("exclude") or ()),
+            ),
+            data.get("article_url_pattern"),
+            data.get("trailing_slash") or "keep",
+            data.get("profile") or "generic",
+        )
 
 
 def host_of(url: str) -> str:
@@ -56,8 +100,9 @@ class HostFacts:
 class SiteFacts:
     """The learned facts of every host of an archive; what they imply is cached and re-derived on change."""
 
-    def __init__(self, hosts: dict[str, HostFacts] | None = None) -> None:
+    def __init__(self, hosts: dict[str, HostFacts] | None = None, rule: ArticleRule | None = None) -> None:
         self.hosts: dict[str, HostFacts] = hosts or {}
+        self.rule = rule  # how the last crawl told articles
         self._shapes: dict[str, UrlShapes] = {}
         self.changed = False  # what the facts imply changed since the last save
         self.revision = 0  # counts those changes, for a reader waiting on one
@@ -118,6 +163,7 @@ class SiteFacts:
     def to_dict(self) -> dict[str, Any]:
         """The facts as JSON-ready data (counts, and what they imply, for a human reading the file)."""
         return {
+            "rule": self.rule.to_dict() if self.rule else None,
             "hosts": {
                 host: {
                     "article_shapes": sorted(facts.article_shapes().shapes),
@@ -126,7 +172,7 @@ class SiteFacts:
                     "offset_votes": dict(sorted(facts.offsets.items())),
                 }
                 for host, facts in sorted(self.hosts.items())
-            }
+            },
         }
 
     @classmethod
@@ -139,7 +185,8 @@ class SiteFacts:
                     Counter({str(k): int(v) for k, v in (facts.get("shape_votes") or {}).items()}),
                     Counter({str(k): int(v) for k, v in (facts.get("offset_votes") or {}).items()}),
                 )
-        return cls(hosts)
+        rule = data.get("rule")
+        return cls(hosts, ArticleRule.from_dict(rule) if isinstance(rule, dict) else None)
 
 
 def load_facts(archive_dir: str | os.PathLike[str]) -> SiteFacts | None:
@@ -149,6 +196,14 @@ def load_facts(archive_dir: str | os.PathLike[str]) -> SiteFacts | None:
     except (OSError, ValueError):
         return None
     return SiteFacts.from_dict(data) if isinstance(data, dict) else None
+
+
+def remember_rule(archive_dir: str | os.PathLike[str], rule: ArticleRule) -> None:
+    """Keep the rule a crawl tells articles by, with the facts, for ``reindex`` and repair to use."""
+    facts = load_facts(archive_dir) or SiteFacts()
+    if facts.rule != rule:
+        facts.rule = rule
+        save_facts(archive_dir, facts)
 
 
 def save_facts(archive_dir: str | os.PathLike[str], facts: SiteFacts) -> None:

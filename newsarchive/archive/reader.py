@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -13,7 +13,7 @@ from typing import IO, Any
 from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import iso_date_to_timestamp
 
-from newsarchive.archive.articles import read_index
+from newsarchive.archive.articles import read_index, read_not_articles
 from newsarchive.archive.cdxj import CDXJ_SUFFIX, url_key
 from newsarchive.archive.content import decode_content
 from newsarchive.archive.dataset import (
@@ -27,9 +27,10 @@ from newsarchive.archive.dataset import (
     write_jsonl,
     write_parquet,
 )
+from newsarchive.archive.facts import ArticleRule
 from newsarchive.archive.layout import ArchiveLayout
 from newsarchive.archive.lock import ArchiveLock, lock_holder
-from newsarchive.archive.reindex import ArticleRule, ReindexSummary, reindex
+from newsarchive.archive.reindex import ReindexSummary, reindex
 from newsarchive.archive.repair import RepairReport, find_damage, repair
 from newsarchive.archive.verify import Problem, verify
 from newsarchive.archive.writer import OPEN_SUFFIX
@@ -94,6 +95,8 @@ class ArchiveStats:
     warc_bytes: int
     articles: int
     article_versions: int
+    # Archived pages that looked like articles and gave none (and are no article since): URL -> reason.
+    not_articles: dict[str, str] = field(default_factory=dict)
 
 
 class Archive(ArchiveLayout):
@@ -176,7 +179,8 @@ class Archive(ArchiveLayout):
 
     def reindex(self, rule: ArticleRule | None = None) -> ReindexSummary:
         """Rebuild every index (CDXJ, capture digests, article index, not-articles log) from the closed WARCs
-        alone, telling articles by ``rule`` (a profile's :meth:`~SiteProfile.article_rule`).
+        alone, telling articles by ``rule`` (a profile's ``article_rule()``; by default the rule the archive
+        remembers its last crawl by).
 
         Raises an ArchiveAccessError, touching nothing, when the archive or its indexes cannot be written.
         """
@@ -271,12 +275,14 @@ class Archive(ArchiveLayout):
         for entry in read_index(self.indexes_dir):
             urls.add(entry["url"])
             versions += 1
+        not_articles = {e["url"]: e.get("reason") or "" for e in read_not_articles(self.indexes_dir)}
         return ArchiveStats(
             warc_files=len(files),
             open_warc_files=sum(1 for f in files if f.name.endswith(OPEN_SUFFIX)),
             warc_bytes=sum(f.stat().st_size for f in files),
             articles=len(urls),
             article_versions=versions,
+            not_articles={url: reason for url, reason in not_articles.items() if url not in urls},
         )
 
 

@@ -9,10 +9,9 @@ An identical-payload revisit is analysed with its original's payload, as the spi
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,12 +22,10 @@ from warcio.archiveiterator import ArchiveIterator
 from newsarchive.archive.articles import INDEX_GLOB, NOT_ARTICLES_GLOB, ArticleIndex, NotArticleLog
 from newsarchive.archive.cdxj import CDXJ_SUFFIX, index_warc
 from newsarchive.archive.content import ContentDecodingError, decode_content
-from newsarchive.archive.facts import SiteFacts, load_facts, save_facts
+from newsarchive.archive.facts import ArticleRule, SiteFacts, load_facts, save_facts
 from newsarchive.archive.records import RecordLocation
 from newsarchive.archive.revisits import DIGESTS_SUFFIX, CaptureIndex
 from newsarchive.extract import (
-    ArticleUrlPattern,
-    ExtractionHints,
     PageVerdict,
     article_from_page,
     is_html_document,
@@ -52,19 +49,6 @@ class ReindexSummary:
 
 
 @dataclass(frozen=True)
-class ArticleRule:
-    """How to tell a site's articles (what the crawl used): a profile's hints and URL pattern, its URL policy."""
-
-    hints: ExtractionHints = field(default_factory=ExtractionHints)
-    article_url_pattern: str | None = None
-    trailing_slash: str = "keep"
-
-    def pattern(self) -> ArticleUrlPattern | None:
-        """The profile's article URL pattern as a matcher (None without one)."""
-        return ArticleUrlPattern(re.compile(self.article_url_pattern)) if self.article_url_pattern else None
-
-
-@dataclass(frozen=True)
 class PageCapture:
     """One archived ``2xx`` page as the spider saw it: its URL, record and the verdict on it."""
 
@@ -76,10 +60,12 @@ class PageCapture:
 def reindex(archive: ArchiveLayout, rule: ArticleRule | None = None) -> ReindexSummary:
     """Rebuild ``indexes/`` from the closed WARCs: build aside, then replace the old index files.
 
-    The site facts (:mod:`newsarchive.archive.facts`) the crawls learned are used as they are; an archive
-    without them (written before they existed) has them learned from its WARCs first, and kept.
+    ``rule`` defaults to the one the archive remembers its last crawl by (else the generic rule). The site
+    facts (:mod:`newsarchive.archive.facts`) the crawls learned are used as they are; an archive without them
+    (written before they existed) has them learned from its WARCs first, and kept.
     """
-    rule = rule or ArticleRule()
+    facts = load_facts(archive.path)
+    rule = rule or (facts.rule if facts and facts.rule else ArticleRule())
     staging = archive.path / "indexes.reindex"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -87,7 +73,6 @@ def reindex(archive: ArchiveLayout, rule: ArticleRule | None = None) -> ReindexS
     for path in warcs:
         index_warc(path, staging)
     captures = CaptureIndex.load(staging)
-    facts = load_facts(archive.path)
     learned = facts is None
     if facts is None:
         facts = learn_facts(archive, warcs, captures, rule)

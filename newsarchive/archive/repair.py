@@ -28,8 +28,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from newsarchive.archive.articles import INDEX_GLOB, ArticleIndex, indexed_record_ids
 from newsarchive.archive.cdxj import index_warc
-from newsarchive.archive.facts import SiteFacts, load_facts
-from newsarchive.archive.reindex import ArticleRule, index_article, page_captures
+from newsarchive.archive.facts import ArticleRule, SiteFacts, load_facts
+from newsarchive.archive.reindex import index_article, page_captures
 from newsarchive.archive.revisits import CaptureIndex
 from newsarchive.archive.verify import GzipMemberError, Problem, gzip_members
 from newsarchive.archive.writer import OPEN_SUFFIX
@@ -159,7 +159,8 @@ def repair(archive: ArchiveLayout, rule: ArticleRule | None = None, *, closed_fi
     """Repair crash damage; the caller holds the archive's lock (no crawl may be writing).
 
     Torn index lines and torn WARC tails are cut off; article responses without an index line get one (with
-    ``rule`` as the crawl used it, and the versions numbered after those already indexed); orphaned ``.open``
+    ``rule`` as the crawl used it, by default the one the archive remembers, and the versions numbered after
+    those already indexed); orphaned ``.open``
     files are renamed and indexed. ``closed_files=False`` limits the WARC work to ``.open`` files, as a crawl
     does on start.
     """
@@ -175,18 +176,20 @@ def repair(archive: ArchiveLayout, rule: ArticleRule | None = None, *, closed_fi
     damaged = {problem.path for problem in report.left_alone}
     targets = [path for path in _warc_files(archive, closed_files) if path not in damaged]
     if targets:
-        report.rebuilt_index_lines = _rebuild_article_lines(archive, targets, rule or ArticleRule())
+        report.rebuilt_index_lines = _rebuild_article_lines(archive, targets, rule)
     for path in targets:
         if path.name.endswith(OPEN_SUFFIX):
             _finalise(archive, path, report)
     return report
 
 
-def _rebuild_article_lines(archive: ArchiveLayout, warcs: list[Path], rule: ArticleRule) -> int:
-    """Index the articles of ``warcs`` that have no index line (records already indexed are skipped unread)."""
+def _rebuild_article_lines(archive: ArchiveLayout, warcs: list[Path], rule: ArticleRule | None) -> int:
+    """Index the articles of ``warcs`` that have no index line (records already indexed are skipped unread),
+    by ``rule``, else the one the archive remembers its last crawl by."""
     indexed = indexed_record_ids(archive.indexes_dir)
     captures = CaptureIndex.load(archive.indexes_dir)
     facts = load_facts(archive.path) or SiteFacts()
+    rule = rule or facts.rule or ArticleRule()
     index = ArticleIndex(archive.indexes_dir, datetime.now(UTC), trailing_slash=rule.trailing_slash)
     added = 0
     try:

@@ -44,6 +44,14 @@ def summary_line(summary: CrawlSummary) -> str:
         + (f"; errors: {', '.join(f'{kind} {n}' for kind, n in summary.errors.items())}" if summary.errors else "")
         + (f"; stopped by {signal.Signals(summary.interrupted_by).name}" if summary.interrupted_by is not None else "")
     )
+    if summary.not_articles:
+        count = summary.errors.get("not_article", len(summary.not_articles))
+        click.echo(
+            f"{count} pages looked like articles but gave none (archived, listed in indexes/not-articles-*.jsonl): "
+            + ", ".join(summary.not_articles)
+            + (", ..." if count > len(summary.not_articles) else ""),
+            err=True,
+        )
 
 
 def report(summary: CrawlSummary, quiet: bool) -> None:
@@ -104,6 +112,11 @@ CONFIG_META = "newsarchive_crawl_config"
 )
 @click.option("--lang", callback=_language_codes, help="Only these language editions, e.g. az,ru.")
 @click.option("--refresh", is_flag=True, help="Fetch archived articles again; changed ones become new versions.")
+@click.option(
+    "--timezone",
+    help="Zone of the times pages show without an offset (IANA name or +04:00); "
+    "default: the profile's, else learned from the site's own timestamps.",
+)
 @click.option("--max-pages", type=click.IntRange(min=1), help="Send at most this many requests (robots.txt included).")
 @click.option(
     "--max-articles", type=click.IntRange(min=1), help="Archive at most this many new articles (or new versions)."

@@ -100,3 +100,7 @@ def stats_command(archive_path: Path) -> None:
         f"WARC files: {stats.warc_files} ({stats.open_warc_files} open), {stats.warc_bytes:,} bytes\n"
         f"Articles: {stats.articles} ({stats.article_versions} versions)"
     )
+    if stats.not_articles:
+        click.echo(f"Pages that looked like articles but gave none: {len(stats.not_articles)}")
+        for url, reason in stats.not_articles.items():
+            click.echo(f"  {url}: {reason}")

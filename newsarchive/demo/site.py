@@ -241,6 +241,7 @@ class Article:
     tags: tuple[str, ...]
     structured_data: bool
     template: str = "current"
+    shows_date: bool = True  # False: the older template leaves the date line out (a page that is no article)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Article:
@@ -261,6 +262,7 @@ class Article:
             tags=tuple(data["tags"]),
             structured_data=bool(data["structured_data"]),
             template=data.get("template", "current"),
+            shows_date=bool(data.get("shows_date", True)),
         )
         article._check(data.get("text"))
         return article
@@ -709,12 +711,14 @@ class NewsSite:
         category_url = escape(section_path(lang, article.category_slug))
         paragraphs = "".join(f"<p>{escape(p)}</p>\n" for p in article.paragraphs)
         tags = ", ".join(f'<a href="{escape(self._tag_url(lang, t))}">{escape(t)}</a>' for t in article.tags)
+        shown = f"{format_date(article.published, lang)} | {format_time(article.published)}"
+        dateline = f'<div class="date">{shown}</div>\n' if article.shows_date else ""
         main = (
             '<div id="content" class="content-old">\n'
             f'<div class="breadcrumbs"><a href="{section_path(lang)}">{escape(ui.home)}</a> » '
             f'<a href="{category_url}">{escape(article.category)}</a></div>\n'
             f"<h1>{title}</h1>\n"
-            f'<div class="date">{format_date(article.published, lang)} | {format_time(article.published)}</div>\n'
+            f"{dateline}"
             f'<div class="text">\n<p><b>{escape(article.lead)}</b></p>\n{paragraphs}</div>\n'
             f'<div class="tags">{escape(ui.tags)} {tags}</div>\n'
             "</div>\n"

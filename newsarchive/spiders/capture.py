@@ -36,6 +36,7 @@ from newsarchive.version import __version__
 logger = logging.getLogger(__name__)
 
 LOCATION_META = "newsarchive_response"
+CAPTURE_ERRORS_STAT = "newsarchive/capture_errors"
 
 
 def _host_header(url: str) -> bytes:
@@ -150,15 +151,25 @@ class WarcCapture:
         return extension
 
     def response_downloaded(self, response: Response, request: Request, spider: scrapy.Spider) -> None:
-        """Archive one exchange; a write failure stops the crawl (the records before it stay intact)."""
-        exchange = exchange_from(request, response, datetime.now(UTC))
+        """Archive one exchange; a write failure stops the crawl (the records before it stay intact).
+
+        Scrapy's signal dispatch logs and swallows a handler's exception, and the crawl would go on as if the
+        page were archived: so any other failure is caught here, logged with the URL and the reason, counted
+        (``newsarchive/capture_errors``, which makes the exit code 1); without a location the spider indexes
+        nothing of the page.
+        """
         try:
+            exchange = exchange_from(request, response, datetime.now(UTC))
             _, location = self.writer.write_exchange(exchange)
         except ArchiveWriteError as error:
             self.stats.inc_value("newsarchive/warc_write_errors")
             self.stats.set_value("newsarchive/fatal_error", str(error))
             logger.error("%s: not archived: %s", response.url, error)
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_write_error"))
+            return
+        except Exception as error:
+            self.stats.inc_value(CAPTURE_ERRORS_STAT)
+            logger.error("%s: not archived: %s: %s", response.url, type(error).__name__, error)
             return
         request.meta[LOCATION_META] = location
         self.stats.inc_value("newsarchive/warc_records", 2)

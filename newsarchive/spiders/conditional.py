@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from scrapy.http import Request, Response
 from warcio.recordloader import ArcWarcRecord
 
 VALIDATORS_NAME = "validators.json"
+_FEED_TYPES = re.compile(rb"rss|atom|xml", re.IGNORECASE)
 CONDITIONAL_META = "newsarchive_conditional"
 
 
@@ -109,8 +111,12 @@ class ConditionalRequests:
             request.headers.setdefault(b"If-Modified-Since", known["last_modified"].encode("latin-1"))
 
     def process_response(self, request: Request, response: Response, spider: scrapy.Spider | None = None) -> Any:
-        """Remember a discovery page's validators."""
-        if request.meta.get(CONDITIONAL_META) and response.status == 200:
+        """Remember a discovery page's validators: a page requested as one, or one that turned out to be a feed
+        or a sitemap (a footer's RSS link met before the page that declares it); the spider then requests that
+        URL conditionally on every later run, whichever link it meets first."""
+        content_type = response.headers.get(b"Content-Type") or b""
+        discovery = request.meta.get(CONDITIONAL_META) or _FEED_TYPES.search(content_type)
+        if discovery and response.status == 200:
             headers = response.headers
             self.store.update(
                 request.url,

@@ -12,7 +12,7 @@ import os
 import signal
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import FrameType
@@ -21,13 +21,15 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
+from newsarchive.archive.facts import remember_rule
 from newsarchive.archive.lock import ArchiveLock
 from newsarchive.archive.reader import Archive
 from newsarchive.archive.repair import RepairReport, repair
 from newsarchive.archive.runs import append_run
 from newsarchive.errors import ArchiveWriteError, ConfigError, access_error
+from newsarchive.extract.dates import is_known_zone
 from newsarchive.spiders.logs import install_download_error_filter
-from newsarchive.spiders.news import NewsSpider
+from newsarchive.spiders.news import NOT_ARTICLE_URLS_STAT, NewsSpider
 from newsarchive.spiders.outcome import errors_by_kind, failures_of, start_problem
 from newsarchive.spiders.profiles import SiteProfile, check_start_url, resolve_targets
 from newsarchive.spiders.retry import BackoffRetryMiddleware
@@ -53,6 +55,7 @@ class CrawlSummary:
     articles_unchanged: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     interrupted_by: int | None = None  # the signal that stopped the crawl, if one did
+    not_articles: list[str] = field(default_factory=list)  # the first pages that looked like articles, gave none
     archive: Path | None = None
     # Why the crawl could not do what it was asked (a start URL that answered an error): one sentence.
     problem: str | None = None
@@ -156,13 +159,16 @@ def crawl(
     since: date | None = None,
     lang: Sequence[str] = (),
     refresh: bool = False,
+    timezone: str | None = None,
     **options: Any,
 ) -> CrawlSummary:
     """Crawl ``targets`` (site profile names or start URLs) into ``archive`` and return a summary.
 
     ``config`` is a site profile file, ``profile`` a profile object (it wins). Incremental: articles in
     the archive are not fetched again unless ``refresh``. ``since`` skips articles dated before it,
-    ``lang`` keeps to those language editions. Other options are those of :func:`crawl_settings`.
+    ``lang`` keeps to those language editions. ``timezone`` (an IANA name or ``+04:00``) places the times
+    pages show without an offset, over the profile's zone and the offset learned from the site's own
+    timestamps. Other options are those of :func:`crawl_settings`.
     Raises :class:`~newsarchive.errors.ArchiveLockedError` at once, touching nothing, when another crawl
     holds the archive. Scrapy's reactor cannot be restarted, so this runs once per process; run more
     crawls in subprocesses (as the CLI and the tests do).
@@ -174,6 +180,12 @@ def crawl(
     check_languages(profile, lang)
     if options.get("log_file"):
         check_log_file(options["log_file"])
+    if timezone is not None:
+        if not is_known_zone(timezone):
+            raise ConfigError(
+                f"--timezone {timezone!r} is not a time zone: give an IANA name (Asia/Baku) or an offset (+04:00)"
+            )
+        profile = replace(profile, hints=replace(profile.hints, timezone=timezone))
     archive = archive if isinstance(archive, Archive) else Archive(archive, create=True)
     archive.require_writable()
     settings = crawl_settings(archive, refresh=refresh, trailing_slash=profile.trailing_slash, **options)
@@ -184,6 +196,8 @@ def crawl(
         install_download_error_filter()
         install_download_error_filter("scrapy.downloadermiddlewares.robotstxt")
         repaired = repair_interrupted_crawl(archive, profile)
+        # How this crawl tells articles, for reindex and repair to decide alike without being told again.
+        remember_rule(archive.path, profile.article_rule())
         summary: CrawlSummary | None = None
         try:
             summary = _run_scrapy(process, archive, profile=profile, start_urls=start_urls, since=since, languages=lang)
@@ -218,6 +232,7 @@ def _run_scrapy(process: CrawlerProcess, archive: Archive, **spider_arguments: A
         finish_reason=str(stats.get("finish_reason", "forced_shutdown" if shutdown.forced else "")),
         errors=errors,
         interrupted_by=shutdown.received,
+        not_articles=list(stats.get(NOT_ARTICLE_URLS_STAT, [])),
         archive=archive.path,
         problem=start_problem(stats),
     )
@@ -353,6 +368,7 @@ def record_run(
             interrupted_by=signal.Signals(summary.interrupted_by).name if summary.interrupted_by else None,
             warc_files=summary.warc_files,
             warc_bytes=summary.warc_bytes,
+            not_articles=summary.not_articles,
         )
     try:
         append_run(archive.path, run)

@@ -53,6 +53,7 @@ _ANALYSED_TYPES = re.compile(rb"html|xml|rss|atom|json|text/plain", re.IGNORECAS
 
 KIND_META = "newsarchive_kind"
 NOT_ARTICLES_STAT = "newsarchive/not_articles"
+NOT_ARTICLE_URLS_STAT = "newsarchive/not_article_urls"
 # How many of the pages that looked like articles and gave none the summary names (the log names them all).
 NAMED_NOT_ARTICLES = 20
 # Discovery pages by kind; the articles a source names come just below it, newest first.
@@ -92,7 +93,6 @@ class NewsSpider(scrapy.Spider):
         self.seen: SeenSet | None = None
         self.validators: ValidatorStore | None = None
         self.facts = SiteFacts()
-        self.not_articles: list[str] = []  # the first pages that looked like articles and gave none
         self._not_article_log: NotArticleLog | None = None
 
     # ---------------------------------------------------------------- scope and classification
@@ -176,6 +176,8 @@ class NewsSpider(scrapy.Spider):
         if not self.in_scope(url):
             return None
         kind = self._kind_of(Link(url, link.date, link.kind, link.listed))
+        if kind == PAGE and self._stored(url):
+            kind = FEED  # a feed or sitemap met through a plain link: still re-read conditionally
         stats = self.crawler.stats
         if link.date is not None:
             self._dates.setdefault(url, link.date)
@@ -267,9 +269,11 @@ class NewsSpider(scrapy.Spider):
 
     def _not_an_article(self, url: str, reason: str, location: Any) -> None:
         """A page that looked like an article gave none: counted, logged, named, and seen from now on."""
-        self.crawler.stats.inc_value(NOT_ARTICLES_STAT)
-        if len(self.not_articles) < NAMED_NOT_ARTICLES:
-            self.not_articles.append(url)
+        stats = self.crawler.stats
+        stats.inc_value(NOT_ARTICLES_STAT)
+        named = stats.get_value(NOT_ARTICLE_URLS_STAT, [])
+        if len(named) < NAMED_NOT_ARTICLES:
+            stats.set_value(NOT_ARTICLE_URLS_STAT, [*named, url])
         self.logger.info("Not an article: %s looked like one but gave none: %s", url, reason)
         if self._not_article_log is not None:
             self._not_article_log.append(url, reason, location)

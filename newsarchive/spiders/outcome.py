@@ -14,13 +14,17 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
+from newsarchive.spiders.capture import CAPTURE_ERRORS_STAT
+from newsarchive.spiders.news import NOT_ARTICLES_STAT
 from newsarchive.spiders.truncation import TRUNCATED_STAT
 
 START_ERRORS_STAT = "newsarchive/start_errors"
 
 
 def errors_by_kind(stats: dict[str, Any]) -> dict[str, int]:
-    """Failures counted by kind from Scrapy's stats: ``http_503``, ``TimeoutError``, ``size_cap``, ``dataloss``..."""
+    """Failures counted by kind from Scrapy's stats: ``http_503``, ``TimeoutError``, ``size_cap``, ``dataloss``,
+    ``capture`` (an exchange that could not be archived), ``not_article`` (a page that looked like an article
+    and gave none)..."""
     kinds: Counter[str] = Counter()
     for key, value in stats.items():
         if key.startswith("downloader/exception_type_count/"):
@@ -33,6 +37,10 @@ def errors_by_kind(stats: dict[str, Any]) -> dict[str, int]:
             kinds[key.split("/", 1)[1]] += value
         elif key == "newsarchive/warc_write_errors":
             kinds["warc_write"] += value
+        elif key == CAPTURE_ERRORS_STAT:
+            kinds["capture"] += value
+        elif key == NOT_ARTICLES_STAT:
+            kinds["not_article"] += value
         elif key.startswith(TRUNCATED_STAT + "/"):
             kinds[key.rsplit("/", 1)[-1]] += value
     return dict(sorted(kinds.items()))

@@ -9,9 +9,9 @@ of letters), a time zone that is not an IANA zone (``Mars/Olympus`` would silent
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsarchive.errors import ConfigError
+from newsarchive.extract.dates import is_known_zone
 
 STRING = "a string"
 STRINGS = "a list of strings"
@@ -56,13 +56,11 @@ def validate_profile(data: dict[str, Any], source: str) -> None:
 
 
 def check_timezone(name: str, where: str) -> None:
-    """Raise a ConfigError unless ``name`` is an IANA time zone this machine knows (``Asia/Baku``)."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    """Raise a ConfigError unless ``name`` is an IANA time zone (``Asia/Baku``) or a UTC offset (``+04:00``)."""
+    if not is_known_zone(name):
         raise ConfigError(
-            f"{where} {name!r} is not an IANA time zone; use a name such as 'Asia/Baku' or 'Europe/Berlin'"
-        ) from None
+            f"{where} {name!r} is not an IANA time zone; use a name such as 'Asia/Baku' or an offset such as '+04:00'"
+        )
 
 
 def _check_table(table: dict[str, Any], schema: dict[str, Any], source: str, prefix: str) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from newsarchive.archive.reindex import ArticleRule
+from newsarchive.archive.facts import ArticleRule
 from newsarchive.errors import ConfigError
 from newsarchive.extract import ExtractionHints
 from newsarchive.spiders.profile_schema import validate_profile
@@ -125,7 +125,7 @@ class SiteProfile:
 
     def article_rule(self) -> ArticleRule:
         """How this profile tells its articles, as the archive's library calls (reindex, repair) take it."""
-        return ArticleRule(self.hints, self.article_url_pattern, self.trailing_slash)
+        return ArticleRule(self.hints, self.article_url_pattern, self.trailing_slash, self.name)
 
     def check(self, source: str) -> None:
         """Raise a ConfigError naming the file and the key when a value cannot be used."""
