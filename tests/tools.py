@@ -36,5 +36,10 @@ def wayback() -> Path:
     return tool("pywb", PYWB, "wayback")
 
 
+def warcio() -> Path:
+    """warcio's command from pywb's venv, where its ``br`` decoding works (brotlipy)."""
+    return tool("pywb", PYWB, "warcio")
+
+
 if __name__ == "__main__":
     print(wayback())

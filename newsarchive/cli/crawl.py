@@ -58,6 +58,14 @@ def report(summary: CrawlSummary, quiet: bool) -> None:
     """The summary line (unless quiet) and, quiet or not, the one line saying why the crawl fell short."""
     if not quiet:
         click.echo(summary_line(summary), err=True)
+    if summary.not_articles and not quiet:
+        count = summary.errors.get("not_article", len(summary.not_articles))
+        click.echo(
+            f"{count} pages looked like articles but gave none (archived, listed in indexes/not-articles-*.jsonl): "
+            + ", ".join(summary.not_articles)
+            + (", ..." if count > len(summary.not_articles) else ""),
+            err=True,
+        )
     if summary.problem:
         click.echo(f"Error: {summary.problem}", err=True)
 

@@ -313,11 +313,20 @@ class ShutdownOnSignal:
         reactor.callLater(grace, self._stop_after_grace, signum)
 
     def _stop_after_grace(self, signum: int) -> None:
-        if not self.forced:
-            self.forced = True
-            logger.warning("Downloads still in flight after %s: stopping now; the next crawl finishes the open WARC",
-                           signal.Signals(signum).name)  # fmt: skip
-            self._crash()
+        """Past the grace period, a download still in flight (a stalled server) is not waited for; pages already
+        downloaded are still archived and indexed (that work is bounded by what was in flight)."""
+        from twisted.internet import reactor
+
+        if self.forced:
+            return
+        downloader = getattr(self.crawler.engine, "downloader", None) if self.crawler and self.crawler.engine else None
+        if downloader is not None and not downloader.active:
+            reactor.callLater(0.2, self._stop_after_grace, signum)
+            return
+        self.forced = True
+        logger.warning("Downloads still in flight after %s: stopping now; the next crawl finishes the open WARC",
+                       signal.Signals(signum).name)  # fmt: skip
+        self._crash()
 
     def _stop_now(self, signum: int) -> None:
         logger.warning("Received %s again: stopping now; the next crawl finishes the open WARC",
