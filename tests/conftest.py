@@ -43,3 +43,12 @@ def raw_site_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RawAr
     """The raw-socket server (tests/rawserver.py), crawled twice into one archive (WARC fidelity tests)."""
     with raw_archive(tmp_path_factory.mktemp("raw_site")) as archive:
         yield archive
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server on 127.0.0.1 for the session; yields its URL (each test uses its own database)."""
+    from redis_server import run_redis
+
+    with run_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url

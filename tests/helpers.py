@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import tools
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
@@ -106,9 +105,12 @@ def record_at(path: Path, offset: int) -> tuple[ArcWarcRecord, bytes]:
 def warcio_check(paths: list[Path]) -> int:
     """``warcio check`` over the files: 0 when every record's digests verify.
 
-    Run from pywb's venv (tests/tools.py): warcio decodes ``br`` bodies with brotlipy's API, which Google's
-    brotli (the crawler's) does not have, so in the crawler's environment it fails on a br record.
+    Run from pywb's environment (tests/replay_env.py): warcio decodes ``br`` bodies with brotlipy's API, which
+    Google's brotli (the crawler's) does not have, so in the crawler's environment it fails on a br record.
     """
+    from replay_env import wayback_executable  # imports this module: imported here, when first needed
+
     if not paths:
         return 0  # nothing to check (the command itself insists on one file)
-    return subprocess.run([str(tools.warcio()), "check", *map(str, paths)], check=False).returncode
+    warcio = wayback_executable().with_name("warcio")
+    return subprocess.run([str(warcio), "check", *map(str, paths)], check=False).returncode

@@ -11,7 +11,7 @@ from scrapy.utils.test import get_crawler
 
 
 def test_pywb_is_not_installed_in_the_crawlers_environment():
-    # pywb's brotlipy shadows Google's brotli; the replay tests run pywb from .venv-tools/ (tests/tools.py).
+    # pywb's brotlipy shadows Google's brotli; the replay tests run pywb from .venv-pywb (tests/replay_env.py).
     assert importlib.util.find_spec("pywb") is None
 
 

@@ -10,8 +10,8 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-import tools
 from rawserver import responses
+from replay_env import wayback_executable
 
 from newsarchive.archive.cdxj import read_cdxj
 
@@ -53,8 +53,7 @@ def wayback(raw_site_archive, tmp_path_factory) -> Iterator[str]:
         f"    index_paths: {archive / 'indexes'}/\n"
     )
     port = _free_port()
-    # pywb runs from a venv of its own (tests/tools.py): installed here, its brotlipy would break Scrapy's br.
-    wayback = tools.wayback()
+    wayback = wayback_executable()  # its own environment (tests/replay_env.py)
     process = subprocess.Popen(
         [str(wayback), "-b", "127.0.0.1", "-p", str(port)],
         cwd=directory,

@@ -166,6 +166,13 @@ CONFIG_META = "newsarchive_crawl_config"
 )
 @click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt.")
 @click.option(
+    "--redis",
+    metavar="URL",
+    envvar="NEWSARCHIVE_REDIS",
+    help="Crawl as one worker of a distributed job: queue and seen-set in Redis at URL, e.g. "
+    "redis://HOST:6379/0 (or set NEWSARCHIVE_REDIS); start the same command on every worker.",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
     help="Least severe log level shown [default: WARNING on a terminal, ERROR otherwise (cron)].",

@@ -22,17 +22,20 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from newsarchive.archive.facts import remember_rule
-from newsarchive.archive.lock import ArchiveLock
+from newsarchive.archive.lock import ArchiveLock, JobLock
 from newsarchive.archive.reader import Archive
 from newsarchive.archive.repair import RepairReport, repair
 from newsarchive.archive.runs import append_run
-from newsarchive.errors import ArchiveWriteError, ConfigError, access_error
+from newsarchive.errors import ArchiveLockedError, ArchiveWriteError, ConfigError, access_error
 from newsarchive.extract.dates import is_known_zone
+from newsarchive.jobs import RedisJob, archive_id, redact, worker_name
+from newsarchive.spiders.distributed import distributed_settings
 from newsarchive.spiders.logs import install_download_error_filter
 from newsarchive.spiders.news import NOT_ARTICLE_URLS_STAT, NewsSpider
 from newsarchive.spiders.outcome import errors_by_kind, failures_of, start_problem
 from newsarchive.spiders.profiles import SiteProfile, check_start_url, resolve_targets
 from newsarchive.spiders.retry import BackoffRetryMiddleware
+from newsarchive.spiders.seen import load_seen
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +163,7 @@ def crawl(
     lang: Sequence[str] = (),
     refresh: bool = False,
     timezone: str | None = None,
+    redis: str | None = None,
     **options: Any,
 ) -> CrawlSummary:
     """Crawl ``targets`` (site profile names or start URLs) into ``archive`` and return a summary.
@@ -168,9 +172,12 @@ def crawl(
     the archive are not fetched again unless ``refresh``. ``since`` skips articles dated before it,
     ``lang`` keeps to those language editions. ``timezone`` (an IANA name or ``+04:00``) places the times
     pages show without an offset, over the profile's zone and the offset learned from the site's own
-    timestamps. Other options are those of :func:`crawl_settings`.
+    timestamps. ``redis`` (a ``redis://`` URL) makes this process one worker of the archive's distributed job
+    (:mod:`newsarchive.jobs`): the first worker starts the job, the others join it; every worker crawls until
+    the whole job is done. Other options are those of :func:`crawl_settings`.
     Raises :class:`~newsarchive.errors.ArchiveLockedError` at once, touching nothing, when another crawl
-    holds the archive. Scrapy's reactor cannot be restarted, so this runs once per process; run more
+    (or another distributed job) holds the archive, :class:`~newsarchive.errors.ConfigError` when Redis is
+    unreachable. Scrapy's reactor cannot be restarted, so this runs once per process; run more
     crawls in subprocesses (as the CLI and the tests do).
     """
     if profile is None:
@@ -189,15 +196,30 @@ def crawl(
     archive = archive if isinstance(archive, Archive) else Archive(archive, create=True)
     archive.require_writable()
     settings = crawl_settings(archive, refresh=refresh, trailing_slash=profile.trailing_slash, **options)
-    with ArchiveLock(archive.path):
+    job: RedisJob | None = None
+    if redis:
+        job = RedisJob.open(redis, archive.path)  # exit 2 when Redis does not answer, before anything is locked
+        settings.setdict(distributed_settings(redis, archive_id(archive.path), worker_name()), priority="cmdline")
+    hold = JobLock(archive.path) if job is not None else ArchiveLock(archive.path)
+    with hold:
         started = datetime.now(UTC)
         # Created first: it configures logging (level, --log-file), which the repair's messages use.
         process = CrawlerProcess(settings)
         install_download_error_filter()
         install_download_error_filter("scrapy.downloadermiddlewares.robotstxt")
-        repaired = repair_interrupted_crawl(archive, profile)
-        # How this crawl tells articles, for reindex and repair to decide alike without being told again.
-        remember_rule(archive.path, profile.article_rule())
+        if isinstance(hold, JobLock) and not hold.first:
+            assert job is not None and redis is not None
+            join_running_job(hold, job, archive, list(targets), redis)
+            repaired = RepairReport()  # the job's first worker repaired; other workers are writing now
+        else:
+            repaired = repair_interrupted_crawl(archive, profile)
+            # How this crawl tells articles, for reindex and repair to decide alike without being told again.
+            remember_rule(archive.path, profile.article_rule())
+            if isinstance(hold, JobLock):
+                assert job is not None and redis is not None
+                # Seeded once per job: archived articles are not requested by any worker (unless --refresh).
+                seen = () if refresh else load_seen(archive.path / "indexes", profile.trailing_slash)
+                hold.started(job.start(list(targets), seen), redact(redis))
         summary: CrawlSummary | None = None
         try:
             summary = _run_scrapy(process, archive, profile=profile, start_urls=start_urls, since=since, languages=lang)
@@ -206,6 +228,25 @@ def crawl(
             raise access_error(archive.path, error) from error
         finally:
             record_run(archive, started, targets, summary, repaired)
+
+
+def join_running_job(hold: JobLock, job: RedisJob, archive: Archive, targets: list[str], redis: str) -> None:
+    """Join the job that holds the archive, or refuse (exit 75) when it is not this worker's job: Redis does not
+    run it (another server, or it ended) or it crawls other targets."""
+    info = job.info()
+    recorded = hold.holder.get("job")
+    if info is None or info.id != recorded:
+        raise ArchiveLockedError(
+            f"archive {archive.path} is crawled by distributed job {recorded} ({hold.holder.get('redis')}), "
+            f"which Redis at {redact(redis)} does not run; wait for that job to finish or use another --archive"
+        )
+    if sorted(info.targets) != sorted(targets):
+        raise ArchiveLockedError(
+            f"archive {archive.path} is crawled by distributed job {info.id} of {' '.join(info.targets)} since "
+            f"{info.started}, not of {' '.join(targets)}; wait for that job to finish or use another --archive"
+        )
+    hold.joined()
+    logger.info("Joined distributed job %s on %s", info.id, redact(redis))
 
 
 def _run_scrapy(process: CrawlerProcess, archive: Archive, **spider_arguments: Any) -> CrawlSummary:
@@ -218,6 +259,18 @@ def _run_scrapy(process: CrawlerProcess, archive: Archive, **spider_arguments: A
     stats = crawler.stats.get_stats() if crawler.stats else {}
     if fatal := stats.get("newsarchive/fatal_error"):
         raise ArchiveWriteError(fatal)
+    return summarize(stats, archive, files_before, time.monotonic() - started, shutdown.received, shutdown.forced)
+
+
+def summarize(
+    stats: dict[str, Any],
+    archive: Archive,
+    files_before: set[str],
+    seconds: float,
+    interrupted_by: int | None = None,
+    forced: bool = False,
+) -> CrawlSummary:
+    """The summary of a crawl from its Scrapy stats and the WARC files it added to the archive."""
     new_files = [p for p in archive.warc_files() if p.name not in files_before]
     errors = errors_by_kind(stats)
     return CrawlSummary(
@@ -228,10 +281,10 @@ def _run_scrapy(process: CrawlerProcess, archive: Archive, **spider_arguments: A
         failures=failures_of(errors),
         warc_files=len(new_files),
         warc_bytes=sum(p.stat().st_size for p in new_files if p.exists()),
-        seconds=time.monotonic() - started,
-        finish_reason=str(stats.get("finish_reason", "forced_shutdown" if shutdown.forced else "")),
+        seconds=seconds,
+        finish_reason=str(stats.get("finish_reason", "forced_shutdown" if forced else "")),
         errors=errors,
-        interrupted_by=shutdown.received,
+        interrupted_by=interrupted_by,
         not_articles=list(stats.get(NOT_ARTICLE_URLS_STAT, [])),
         archive=archive.path,
         problem=start_problem(stats),

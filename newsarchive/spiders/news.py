@@ -95,6 +95,16 @@ class NewsSpider(scrapy.Spider):
         self.facts = SiteFacts()
         self._not_article_log: NotArticleLog | None = None
 
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        """As Scrapy's; run by ``scrapy crawl news -a archive=DIR -a target=URL,...`` (scrapyd), plain string
+        arguments are turned into a whole newsarchive crawl (:mod:`newsarchive.spiders.standalone`)."""
+        if isinstance(kwargs.get("target"), str) or isinstance(kwargs.get("archive"), str):
+            from newsarchive.spiders.standalone import standalone_run
+
+            kwargs = standalone_run(crawler, kwargs)
+        return super().from_crawler(crawler, *args, **kwargs)
+
     # ---------------------------------------------------------------- scope and classification
 
     def _normalize(self, url: str) -> str:

@@ -18,7 +18,7 @@ import os
 import struct
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from newsarchive.archive.articles import INDEX_GLOB, NOT_ARTICLES_GLOB, leading_url
@@ -59,6 +59,10 @@ class SeenSet:
 
     def __len__(self) -> int:
         return len(self._sorted)
+
+    def __iter__(self) -> Iterator[int]:
+        """The keys, in ascending order (a distributed job seeds Redis with them)."""
+        return iter(self._sorted)
 
     def key(self, url: str) -> int:
         """The key of ``url`` after normalisation."""

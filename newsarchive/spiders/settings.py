@@ -3,7 +3,8 @@
 from newsarchive.archive.content import MAX_DECODED_SIZE
 
 BOT_NAME = "newsarchive"
-SPIDER_MODULES = ["newsarchive.spiders"]
+# The spider module only: walking the package would import every module (sharedqueue needs scrapy-redis).
+SPIDER_MODULES = ["newsarchive.spiders.news"]
 
 ROBOTSTXT_OBEY = True
 # Sites see who crawls and how to reach the operator: crawl() appends NEWSARCHIVE_CONTACT when set.
@@ -90,7 +91,13 @@ DOWNLOADER_MIDDLEWARES = {
     "newsarchive.spiders.truncation.TruncatedBodies": 800,
     # Just outside RedirectMiddleware (600): logs why a redirect is not followed.
     "newsarchive.spiders.safety.RedirectRefusalLog": 650,
+    # Distributed crawls only (crawl --redis): innermost, a request waits for its host's shared slot.
+    "newsarchive.spiders.distributed.SharedHostSlots": 990,
 }
+# Distributed crawls only: outermost, tells the shared scheduler when a response is fully processed.
+SPIDER_MIDDLEWARES = {"newsarchive.spiders.distributed.ProcessedRequests": 10}
+# A distributed worker whose heartbeat is this many seconds old is taken for dead; its requests go back.
+NEWSARCHIVE_REDIS_WORKER_TTL = 30.0
 ITEM_PIPELINES = {
     # --max-articles: the hard cap, before the index.
     "newsarchive.spiders.budget.ArticleBudgetPipeline": 200,
