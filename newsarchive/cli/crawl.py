@@ -44,14 +44,6 @@ def summary_line(summary: CrawlSummary) -> str:
         + (f"; errors: {', '.join(f'{kind} {n}' for kind, n in summary.errors.items())}" if summary.errors else "")
         + (f"; stopped by {signal.Signals(summary.interrupted_by).name}" if summary.interrupted_by is not None else "")
     )
-    if summary.not_articles:
-        count = summary.errors.get("not_article", len(summary.not_articles))
-        click.echo(
-            f"{count} pages looked like articles but gave none (archived, listed in indexes/not-articles-*.jsonl): "
-            + ", ".join(summary.not_articles)
-            + (", ..." if count > len(summary.not_articles) else ""),
-            err=True,
-        )
 
 
 def report(summary: CrawlSummary, quiet: bool) -> None:
@@ -61,7 +53,8 @@ def report(summary: CrawlSummary, quiet: bool) -> None:
     if summary.not_articles and not quiet:
         count = summary.errors.get("not_article", len(summary.not_articles))
         click.echo(
-            f"{count} pages looked like articles but gave none (archived, listed in indexes/not-articles-*.jsonl): "
+            f"{plural(count, 'page')} looked like {'an article' if count == 1 else 'articles'} but gave none "
+            "(archived, listed in indexes/not-articles-*.jsonl): "
             + ", ".join(summary.not_articles)
             + (", ..." if count > len(summary.not_articles) else ""),
             err=True,
@@ -112,6 +105,11 @@ CONFIG_META = "newsarchive_crawl_config"
 )
 @click.option(
     "--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Site profile (TOML) to crawl with."
+)
+@click.option(
+    "--site",
+    type=click.Choice(sorted(bundled_profiles())),
+    help="Bundled site profile to crawl with (the same as giving its name as a TARGET).",
 )
 @click.option(
     "--since",
@@ -194,6 +192,7 @@ def crawl_command(
     log_level: str | None,
     since: datetime | None,
     config_file: Path | None,
+    site: str | None,
     **options,
 ) -> None:
     """Crawl TARGETS (site profile names or start URLs) into the archive: WARCs plus the article index.
@@ -201,6 +200,8 @@ def crawl_command(
     Incremental: articles already archived are not fetched again (unless --refresh); feeds, sitemaps and
     listing pages are re-fetched, conditionally where the server allows.
     """
+    if site:
+        targets = (site, *targets)
     config = click.get_current_context().meta[CONFIG_META]
     bundled = bundled_profiles()
     if config.profile and options.get("config") is None and not any(target in bundled for target in targets):
