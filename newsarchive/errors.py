@@ -19,6 +19,22 @@ class ArchiveNotFoundError(ConfigError):
     """The archive directory does not exist or holds no archive."""
 
 
+class ArchiveAccessError(ConfigError):
+    """The archive directory cannot be created or written before any work starts (permissions, a file in the
+    way); nothing was touched."""
+
+
+def access_error(path: object, error: OSError, what: str = "write to") -> ArchiveAccessError:
+    """The one-line error for an archive path the OS refused, saying what to do."""
+    reason = error.strerror or type(error).__name__
+    target = error.filename or path
+    if isinstance(error, NotADirectoryError | FileExistsError):
+        hint = "a file is in the way of the archive directory; use another --archive"
+    else:
+        hint = "fix its permissions or use another --archive"
+    return ArchiveAccessError(f"cannot {what} {target}: {reason}; {hint}")
+
+
 class ArchiveLockedError(NewsArchiveError):
     """Another crawl holds the archive's lock; nothing was touched."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from importlib.resources import files
 
 from click.testing import CliRunner
@@ -84,3 +85,31 @@ def test_export_rejects_a_date_that_is_not_a_date(tmp_path):
     result = invoke("export", "--archive", str(tmp_path), "--since", "yesterday")
     assert result.exit_code == 2
     assert "Invalid value for '--since'" in result.stderr
+
+
+def test_demo_run_twice_into_one_archive_archives_each_article_once(tmp_path):
+    archive = tmp_path / "demo"
+    first = run_cli("demo", "--archive", str(archive))
+    assert first.returncode == 0, first.stderr
+    second = run_cli("demo", "--archive", str(archive))
+    assert second.returncode == 0, second.stderr
+    assert "archived 0 articles into" in second.stderr
+    site_data = json.loads((files("newsarchive.demo") / "site-data.json").read_text(encoding="utf-8"))
+    exported = run_cli("export", "--archive", str(archive)).stdout.splitlines()
+    assert len(exported) == len(site_data["articles"])
+
+
+def test_demo_whose_port_is_taken_says_so(tmp_path):
+    archive = tmp_path / "demo"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        (archive / "warc").mkdir(parents=True)
+        (archive / "demo-site.json").write_text(json.dumps({"port": port}))
+        result = run_cli("demo", "--archive", str(archive))
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"Error: port {port}, where the demo site of {archive} is served, is in use; "
+        "free it, or give another --archive for a new demo\n"
+    )

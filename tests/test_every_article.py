@@ -146,7 +146,7 @@ def test_a_page_that_looks_like_an_article_but_gives_none_is_counted_named_and_n
         second = run_cli("crawl", site.url + "/", "--archive", str(archive), "--delay", "0")
         again = [e for e in site.requests()[before:] if e["path"] == dateless["path"]]
     assert first.returncode == 1, first.stderr
-    assert "1 pages looked like articles but gave none" in first.stderr and url in first.stderr
+    assert "1 page looked like an article but gave none" in first.stderr and url in first.stderr
     assert f"Not an article: {url} looked like one but gave none: no publication date" in log.read_text()
     run = next(read_runs(archive))
     assert run["errors"]["not_article"] == 1 and run["not_articles"] == [url] and run["exit_code"] == 1
@@ -225,3 +225,7 @@ def test_with_the_bundled_report_az_profile_both_templates_come_out_as_well(mixe
     rows = exported(archive)
     assert {url: {key: row[key] for key in truth(mixed_site)[url]} for url, row in rows.items()} == truth(mixed_site)
     assert load_facts(archive).rule.profile == "report.az"
+    # The archive remembers the profile: a plain reindex decides as that crawl did (times kept, nothing lost).
+    before = sorted(json.dumps(e, sort_keys=True) for e in read_index(archive / "indexes"))
+    assert run_cli("reindex", "--archive", str(archive)).returncode == 0
+    assert sorted(json.dumps(e, sort_keys=True) for e in read_index(archive / "indexes")) == before

@@ -90,8 +90,8 @@ def test_summary_runs_log_and_stats_count_requisites_apart(twice_crawled_site):
     site = twice_crawled_site.site
     first, second = (len(site.articles) * 2 + len(SITE_WIDE)), len(SITE_WIDE)
     summaries = [crawl.stderr.strip().splitlines()[-1] for crawl in twice_crawled_site.crawls]
-    assert f"; {first} of the pages were page requisites" in summaries[0]
-    assert f"; {second} of the pages were page requisites" in summaries[1]
+    assert f"; {first} page requisites among them" in summaries[0]
+    assert f"; {second} page requisites among them" in summaries[1]
     assert [run["requisites"] for run in read_runs(twice_crawled_site.archive)] == [first, second]
     stats = run_cli("stats", "--archive", str(twice_crawled_site.archive)).stdout
     assert f"Articles: {len(site.articles)} ({len(site.articles)} versions)\n" in stats

@@ -14,6 +14,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
 from newsarchive.archive.writer import OPEN_SUFFIX
+from newsarchive.errors import access_error
 
 
 class ArchiveLayout:
@@ -31,6 +32,18 @@ class ArchiveLayout:
     def indexes_dir(self) -> Path:
         """Where the CDXJ and article indexes are."""
         return self.path / "indexes"
+
+    def require_writable(self, *directories: Path) -> None:
+        """Raise an ArchiveAccessError (touching nothing) unless each directory (default: the archive, ``warc/``
+        and ``indexes/``) exists and this process may create files in it."""
+        for directory in directories or (self.path, self.warc_dir, self.indexes_dir):
+            if not directory.is_dir():
+                error: OSError = NotADirectoryError(20, "Not a directory", str(directory))
+                if not directory.exists():
+                    error = FileNotFoundError(2, "No such file or directory", str(directory))
+                raise access_error(self.path, error, "write to")
+            if not os.access(directory, os.W_OK | os.X_OK):
+                raise access_error(self.path, PermissionError(13, "Permission denied", str(directory)), "write to")
 
     def warc_files(self, include_open: bool = True) -> list[Path]:
         """WARC files, oldest first by name; ``.open`` ones (being written) too unless told otherwise."""

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from newsarchive.errors import ArchiveLockedError
+from newsarchive.errors import ArchiveLockedError, access_error
 
 LOCK_NAME = "crawl.lock"
 JOIN_LOCK_NAME = "crawl.lock.join"
@@ -45,7 +45,10 @@ class ArchiveLock:
     def acquire(self) -> ArchiveLock:
         """Take the lock or raise :class:`ArchiveLockedError` at once, naming the holder."""
         # O_CREAT without O_TRUNC: opening must not disturb the holder's pid line before we know we hold it.
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as error:
+            raise access_error(self.archive_dir, error, "create the lock file") from error
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import iso_date_to_timestamp
 
-from newsarchive.archive.articles import CONTRACT_KEYS, EXTRA_KEYS, read_index, read_not_articles
+from newsarchive.archive.articles import read_index, read_not_articles
 from newsarchive.archive.cdxj import CDXJ_SUFFIX, read_cdxj, url_key
 from newsarchive.archive.content import decode_content
+from newsarchive.archive.dataset import (
+    EXPORT_FORMATS,
+    as_bound,
+    dataset_row,
+    parse_fields,
+    published_within,
+    select,
+    write_csv,
+    write_jsonl,
+    write_parquet,
+)
 from newsarchive.archive.facts import ArticleRule
 from newsarchive.archive.layout import ArchiveLayout
 from newsarchive.archive.lock import ArchiveLock, lock_holder
@@ -23,11 +34,10 @@ from newsarchive.archive.reindex import ReindexSummary, reindex
 from newsarchive.archive.repair import RepairReport, find_damage, repair
 from newsarchive.archive.verify import Problem, verify
 from newsarchive.archive.writer import OPEN_SUFFIX
-from newsarchive.errors import ArchiveNotFoundError, ConfigError, NewsArchiveError
+from newsarchive.errors import ArchiveNotFoundError, ConfigError, NewsArchiveError, access_error
 
 ARCHIVE_ENV = "NEWSARCHIVE_ARCHIVE"
 DEFAULT_ARCHIVE = "newsarchive-data"
-EXPORT_FORMATS = ("jsonl", "csv")
 
 
 def default_archive_path() -> Path:
@@ -96,8 +106,11 @@ class Archive(ArchiveLayout):
     def __init__(self, path: str | os.PathLike[str] | None = None, *, create: bool = False) -> None:
         super().__init__(path if path is not None else default_archive_path())
         if create:
-            self.warc_dir.mkdir(parents=True, exist_ok=True)
-            self.indexes_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                self.warc_dir.mkdir(parents=True, exist_ok=True)
+                self.indexes_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise access_error(self.path, error, "create the archive directory") from error
         elif not self.warc_dir.is_dir():
             raise ArchiveNotFoundError(
                 f"no archive at {self.path}: run `newsarchive crawl URL --archive {self.path}` first, "
@@ -168,8 +181,15 @@ class Archive(ArchiveLayout):
     def reindex(self, rule: ArticleRule | None = None) -> ReindexSummary:
         """Rebuild every index (CDXJ, capture digests, article index, not-articles log) from the closed WARCs
         alone, telling articles by ``rule`` (a profile's ``article_rule()``; by default the rule the archive
-        remembers its last crawl by)."""
-        return reindex(self, rule)
+        remembers its last crawl by).
+
+        Raises an ArchiveAccessError, touching nothing, when the archive or its indexes cannot be written.
+        """
+        self.require_writable(self.path, self.indexes_dir)
+        try:
+            return reindex(self, rule)
+        except PermissionError as error:
+            raise access_error(self.path, error) from error
 
     def verify(self) -> list[Problem]:
         """Check digests, HTTP-level consistency, gzip members and index/WARC agreement, and look for crash
@@ -182,6 +202,7 @@ class Archive(ArchiveLayout):
     def repair(self, rule: ArticleRule | None = None) -> RepairReport:
         """Mend crash damage under the crawl lock (raises ArchiveLockedError while a crawl runs): cut torn
         tails, finish WARCs left ``.open``, rebuild missing index lines; never delete a complete record."""
+        self.require_writable()
         with ArchiveLock(self.path):
             return repair(self, rule)
 
@@ -189,15 +210,21 @@ class Archive(ArchiveLayout):
         self,
         *,
         all_versions: bool = False,
-        since: str | None = None,
-        until: str | None = None,
+        since: str | date | datetime | None = None,
+        until: str | date | datetime | None = None,
         site: str | None = None,
         lang: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Article index entries, the latest version per URL unless ``all_versions``; filters are inclusive.
+        """Articles as dataset rows (:func:`~newsarchive.archive.dataset.dataset_row`), the latest version per
+        URL unless ``all_versions``; filters are inclusive.
 
-        ``since``/``until`` compare against ``published`` as ISO strings (a date or a timestamp).
+        ``since``/``until`` take a date, a datetime (naive means UTC) or an ISO string of either: a date compares
+        with the local date the site printed, a datetime with the published instant
+        (:func:`~newsarchive.archive.dataset.published_within`). ``site`` and ``lang`` ignore case.
         """
+        since_bound, until_bound = as_bound(since), as_bound(until)
+        site = site.lower() if site else None
+        lang = lang.lower() if lang else None
         latest: dict[str, int] = {}
         if not all_versions:
             for entry in read_index(self.indexes_dir):
@@ -208,15 +235,38 @@ class Archive(ArchiveLayout):
                 if entry["url"] in emitted or (entry.get("version") or 1) != latest[entry["url"]]:
                     continue
                 emitted.add(entry["url"])
-            if _matches(entry, since=since, until=until, site=site, lang=lang):
-                yield entry
+            if site and (entry.get("site") or "").lower() != site:
+                continue
+            if lang and (entry.get("language") or "").lower() != lang:
+                continue
+            row = dataset_row(entry)
+            if published_within(row, since_bound, until_bound):
+                yield row
 
-    def export(self, output: IO[str], format: str = "jsonl", **filters: Any) -> int:
-        """Stream articles to ``output`` as JSONL or CSV (contract keys first); returns how many."""
+    def export(
+        self,
+        output: IO[str] | IO[bytes] | str | os.PathLike[str],
+        format: str = "jsonl",
+        fields: str | Sequence[str] | None = None,
+        on_row: Callable[[], None] | None = None,
+        **filters: Any,
+    ) -> int:
+        """Stream articles to ``output`` as JSONL, CSV (a text stream) or Parquet (a path or a binary stream),
+        with ``fields`` (names, or ``"a,b,c"``) in that order, all of them by default; returns how many.
+
+        ``on_row`` is called after each row (a progress bar); ``filters`` are those of :meth:`articles`.
+        """
         if format not in EXPORT_FORMATS:
             raise ConfigError(f"unknown export format {format!r}; use one of: {', '.join(EXPORT_FORMATS)}")
-        rows = (exported_fields(entry) for entry in self.articles(**filters))
-        return (write_jsonl if format == "jsonl" else write_csv)(rows, output)
+        columns = parse_fields(fields)
+        rows = select(self.articles(**filters), columns)
+        if on_row is not None:
+            rows = _counted(rows, on_row)
+        if format == "parquet":
+            return write_parquet(rows, output, columns)  # type: ignore[arg-type]
+        if format == "csv":
+            return write_csv(rows, output, columns)  # type: ignore[arg-type]
+        return write_jsonl(rows, output)  # type: ignore[arg-type]
 
     def stats(self) -> ArchiveStats:
         """How many WARC files, bytes and articles the archive holds."""
@@ -247,58 +297,7 @@ def is_requisite_type(mime: str | None) -> bool:
     return mime == "text/css" or mime.startswith(("image/", "font/", "application/font-", "application/x-font-"))
 
 
-def exported_fields(entry: dict[str, Any]) -> dict[str, Any]:
-    """An index entry as exported: every contract key (null when unknown), then the extra fields."""
-    row = {key: entry.get(key) for key in CONTRACT_KEYS}
-    row.update({key: entry.get(key) for key in EXTRA_KEYS})
-    return row
-
-
-def _matches(
-    entry: dict[str, Any], *, since: str | None, until: str | None, site: str | None, lang: str | None
-) -> bool:
-    published = entry.get("published") or ""
-    if since and (not published or published[: len(since)] < since):
-        return False
-    if until and (not published or published[: len(until)] > until):
-        return False
-    if site and entry.get("site") != site:
-        return False
-    return not (lang and entry.get("language") != lang)
-
-
-def write_jsonl(rows: Iterable[dict[str, Any]], output: IO[str]) -> int:
-    """One JSON object per line, written as produced."""
-    count = 0
+def _counted(rows: Iterable[dict[str, Any]], on_row: Callable[[], None]) -> Iterator[dict[str, Any]]:
     for row in rows:
-        output.write(json.dumps(row, ensure_ascii=False) + "\n")
-        count += 1
-    return count
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    text = (
-        "|".join(value)
-        if isinstance(value, list)
-        else (json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value))
-    )
-    # A spreadsheet would run a cell starting with these as a formula: prefix it so it stays text.
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def write_csv(rows: Iterable[dict[str, Any]], output: IO[str]) -> int:
-    """CSV with a header row; lists joined with ``|``; formula-like cells neutralised with a quote."""
-    writer: csv.DictWriter | None = None
-    count = 0
-    for row in rows:
-        if writer is None:
-            writer = csv.DictWriter(output, fieldnames=list(row))
-            writer.writeheader()
-        writer.writerow({key: _csv_cell(value) for key, value in row.items()})
-        count += 1
-    return count
+        yield row
+        on_row()

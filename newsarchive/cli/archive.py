@@ -7,12 +7,14 @@ from pathlib import Path
 
 import click
 
+from newsarchive.archive.facts import ArticleRule
 from newsarchive.archive.lock import lock_holder
 from newsarchive.archive.reader import Archive
 from newsarchive.cli import archive_option, cli
 from newsarchive.errors import ConfigError
 from newsarchive.extract import extract_article
 from newsarchive.spiders.profiles import bundled_profiles, load_profile
+from newsarchive.words import plural
 
 
 @cli.command("show")
@@ -43,16 +45,27 @@ def show_command(url: str, archive_path: Path, part: str, timestamp: str | None)
 )
 @click.option("--site", type=click.Choice(sorted(bundled_profiles())), help="Bundled site profile the crawl used.")
 def reindex_command(archive_path: Path, config: Path | None, site: str | None) -> None:
-    """Rebuild every index (CDXJ, capture digests, article index) from the WARC files alone."""
+    """Rebuild every index (CDXJ, capture digests, article index) from the WARC files alone, with the profile
+    the archive remembers its last crawl by unless --config or --site names another."""
+    summary = Archive(archive_path).reindex(chosen_rule(config, site))
+    click.echo(
+        f"Reindexed {plural(summary.warc_files, 'WARC file')}: {plural(summary.captures, 'original capture')}, "
+        f"{plural(summary.articles, 'article')}"
+        + (
+            f"; {plural(summary.not_articles, 'page')} looked like articles but gave none"
+            if summary.not_articles
+            else ""
+        ),
+        err=True,
+    )
+
+
+def chosen_rule(config: Path | None, site: str | None) -> ArticleRule | None:
+    """The article rule of ``--config`` or ``--site``; None (the archive's remembered rule) for neither."""
     if config and site:
         raise ConfigError("give either --config or --site, not both")
     profile = load_profile(config) if config else bundled_profiles()[site] if site else None
-    summary = Archive(archive_path).reindex(profile.article_rule() if profile else None)
-    click.echo(
-        f"Reindexed {summary.warc_files} WARC files: {summary.captures} original captures, {summary.articles} articles"
-        + (f"; {summary.not_articles} pages looked like articles but gave none" if summary.not_articles else ""),
-        err=True,
-    )
+    return profile.article_rule() if profile else None
 
 
 @cli.command("verify")
@@ -65,14 +78,16 @@ def reindex_command(archive_path: Path, config: Path | None, site: str | None) -
     "(never deletes a complete record; waits for no crawl: exits 75 while one runs).",
 )
 @click.option(
-    "--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Site profile the crawl used."
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Site profile the crawl used (default: the one the archive remembers).",
 )
-def verify_command(archive_path: Path, repair_damage: bool, config: Path | None) -> None:
+@click.option("--site", type=click.Choice(sorted(bundled_profiles())), help="Bundled site profile the crawl used.")
+def verify_command(archive_path: Path, repair_damage: bool, config: Path | None, site: str | None) -> None:
     """Check digests, HTTP consistency, gzip members, indexes and crash damage; exit 1 when anything is wrong."""
     archive = Archive(archive_path)
     if repair_damage:
-        profile = load_profile(config) if config else None
-        report = archive.repair(profile.article_rule() if profile else None)
+        report = archive.repair(chosen_rule(config, site))
         for path, cut in report.truncated:
             click.echo(f"Repaired {path}: cut a torn tail of {cut} bytes", err=True)
         for path in report.finalised:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from newsarchive.archive.reader import Archive
 from newsarchive.cli import cli
-from newsarchive.cli.crawl import print_summary
+from newsarchive.cli.crawl import report
 from newsarchive.demo.run import DEMO_ARCHIVE, demo
 
 
@@ -23,8 +23,8 @@ from newsarchive.demo.run import DEMO_ARCHIVE, demo
 )
 def demo_command(archive_path: Path) -> None:
     """Serve a bundled Report.az-style site on 127.0.0.1 and crawl it (no network needed)."""
-    summary = demo(archive_path)
-    print_summary(summary, Archive(archive_path))
+    summary = demo(archive_path, progress=sys.stderr.isatty())
+    report(summary, quiet=False)
     click.echo(
         "\nNext, try:\n"
         f"  newsarchive export --archive {archive_path} --format jsonl | head -n 2\n"

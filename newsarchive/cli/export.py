@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import click
 
-from newsarchive.archive.reader import EXPORT_FORMATS, Archive
+from newsarchive.archive.dataset import EXPORT_FORMATS, FIELDS, parse_fields
+from newsarchive.archive.reader import Archive
 from newsarchive.cli import archive_option, cli
+from newsarchive.errors import ConfigError
+from newsarchive.words import plural
 
 
-def _iso_date(ctx: click.Context, param: click.Parameter, value: datetime | None) -> str | None:
-    return value.date().isoformat() if value else None
+def _day(ctx: click.Context, param: click.Parameter, value: datetime | None) -> date | None:
+    return value.date() if value else None
 
 
 def article_filters(function: Callable[..., Any]) -> Callable[..., Any]:
     """The filters ``export`` and ``list`` share (the keyword arguments of ``Archive.articles``)."""
     options = [
-        click.option("--since", type=click.DateTime(["%Y-%m-%d"]), callback=_iso_date,
+        click.option("--since", type=click.DateTime(["%Y-%m-%d"]), callback=_day,
                      help="Only articles published on or after this date (YYYY-MM-DD)."),
-        click.option("--until", type=click.DateTime(["%Y-%m-%d"]), callback=_iso_date,
+        click.option("--until", type=click.DateTime(["%Y-%m-%d"]), callback=_day,
                      help="Only articles published on or before this date (YYYY-MM-DD)."),
-        click.option("--site", help="Only articles of this host."),
-        click.option("--lang", help="Only articles in this language (ISO 639-1)."),
+        click.option("--site", help="Only articles of this host (any case)."),
+        click.option("--lang", help="Only articles in this language (ISO 639-1, any case)."),
         click.option("--all-versions", is_flag=True, help="Every version, not only the latest per URL."),
     ]  # fmt: skip
     for option in reversed(options):
@@ -35,18 +41,44 @@ def article_filters(function: Callable[..., Any]) -> Callable[..., Any]:
 
 @cli.command("export")
 @archive_option
-@click.option("--format", "format_", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True)
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(EXPORT_FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="JSON lines, CSV (lists as JSON arrays), or Parquet (typed columns; needs pyarrow: newsarchive[parquet]).",
+)
 @click.option(
     "--output",
     "-o",
-    type=click.File("w", encoding="utf-8", lazy=True),
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=str),
     default="-",
-    help="File to write (default: stdout, also '-').",
+    show_default=True,
+    help="File to write; '-' is stdout (not for parquet).",
 )
+@click.option(
+    "--fields", help=f"Only these columns, in this order, e.g. url,title,published (of: {', '.join(FIELDS)})."
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @article_filters
-def export_command(archive_path: Path, format_: str, output, **filters) -> None:
-    """Stream the archive's articles as JSONL or CSV."""
-    Archive(archive_path).export(output, format=format_, **filters)
+def export_command(archive_path: Path, format_: str, output: str, fields: str | None, quiet: bool, **filters) -> None:
+    """Stream the archive's articles as JSONL, CSV or Parquet; a progress bar on a terminal when writing a file."""
+    archive = Archive(archive_path)
+    columns = parse_fields(fields)  # a bad --fields fails before the output file is created
+    if format_ == "parquet" and output == "-":
+        raise ConfigError("parquet is a binary file format: give --output FILE.parquet")
+    show_progress = output != "-" and sys.stderr.isatty() and not quiet
+    with contextlib.ExitStack() as stack:
+        on_row = None
+        if show_progress:
+            total = sum(1 for _ in archive.articles(**filters))
+            bar = stack.enter_context(click.progressbar(length=total, label="Exporting", file=sys.stderr))
+            on_row = partial(bar.update, 1)
+        target = output if format_ == "parquet" else stack.enter_context(click.open_file(output, "w", "utf-8"))
+        count = archive.export(target, format=format_, fields=columns, on_row=on_row, **filters)
+    if output != "-" and not quiet:
+        click.echo(f"Exported {plural(count, 'article')} to {output}", err=True)
 
 
 @cli.command("list")

@@ -7,7 +7,9 @@ In-process::
 
 As a process (prints exactly one line, the base URL, then serves until killed)::
 
-    python -m newsarchive.demo.server --data FILE [--port 0] [--request-log FILE]
+    python -m newsarchive.demo.server [--data FILE] [--port 0] [--request-log FILE]
+
+(``--data`` defaults to the bundled demo site, ``site-data.json``.)
 
 Responses are gzip-compressed when the client accepts it; with a request log, every
 request is appended to it as one JSON line once its response has been sent, with the
@@ -27,6 +29,7 @@ import threading
 import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib.resources import files
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any, TextIO
@@ -213,7 +216,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m newsarchive.demo.server",
         description="Serve the fictional Report.az-style demo news site.",
     )
-    parser.add_argument("--data", required=True, type=Path, help="JSON data file of the site")
+    parser.add_argument("--data", type=Path, help="JSON data file of the site (default: the bundled demo site)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     parser.add_argument("--port", default=0, type=int, help="port; 0 picks a free one (default)")
     parser.add_argument("--request-log", type=Path, help="append one JSON line per request to FILE")
@@ -229,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the server in the foreground: print the base URL, serve until killed."""
     args = _parse_args(argv)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    with start_server(args.data, args.host, args.port, args.request_log) as server:
+    data = args.data or Path(str(files("newsarchive.demo") / "site-data.json"))
+    with start_server(data, args.host, args.port, args.request_log) as server:
         print(server.url, flush=True)
         # Ctrl-C ends the wait like SIGTERM does.
         with contextlib.suppress(KeyboardInterrupt):

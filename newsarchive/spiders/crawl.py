@@ -11,7 +11,6 @@ import logging
 import os
 import signal
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -19,7 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from newsarchive.archive.facts import remember_rule
@@ -27,21 +26,21 @@ from newsarchive.archive.lock import ArchiveLock, JobLock
 from newsarchive.archive.reader import Archive
 from newsarchive.archive.repair import RepairReport, repair
 from newsarchive.archive.runs import append_run
-from newsarchive.errors import ArchiveLockedError, ArchiveWriteError, ConfigError
+from newsarchive.errors import ArchiveLockedError, ArchiveWriteError, ConfigError, access_error
 from newsarchive.extract.dates import is_known_zone
 from newsarchive.jobs import RedisJob, archive_id, redact, worker_name
-from newsarchive.spiders.capture import CAPTURE_ERRORS_STAT
 from newsarchive.spiders.distributed import distributed_settings
 from newsarchive.spiders.logs import install_download_error_filter
-from newsarchive.spiders.news import NOT_ARTICLE_URLS_STAT, NOT_ARTICLES_STAT, REQUISITES_STAT, NewsSpider
+from newsarchive.spiders.news import NOT_ARTICLE_URLS_STAT, REQUISITES_STAT, NewsSpider
+from newsarchive.spiders.outcome import errors_by_kind, failures_of, start_problem
 from newsarchive.spiders.profiles import SiteProfile, check_start_url, resolve_targets
+from newsarchive.spiders.retry import BackoffRetryMiddleware
 from newsarchive.spiders.seen import load_seen
-from newsarchive.spiders.truncation import TRUNCATED_STAT
 
 logger = logging.getLogger(__name__)
 
 CONTACT_ENV = "NEWSARCHIVE_CONTACT"
-OPERATOR_ENV = "NEWSARCHIVE_OPERATOR"
+SHORT_LOG_FORMAT = "%(levelname)s: %(message)s"
 
 
 @dataclass(frozen=True)
@@ -61,14 +60,22 @@ class CrawlSummary:
     errors: dict[str, int] = field(default_factory=dict)
     interrupted_by: int | None = None  # the signal that stopped the crawl, if one did
     not_articles: list[str] = field(default_factory=list)  # the first pages that looked like articles, gave none
+    archive: Path | None = None
+    # Why the crawl could not do what it was asked (a start URL that answered an error): one sentence.
+    problem: str | None = None
+
+    @property
+    def articles_new(self) -> int:
+        """Articles archived for the first time (``articles`` counts new versions too)."""
+        return self.articles - self.articles_updated
 
     @property
     def exit_code(self) -> int:
         """128 + signal when a signal stopped the crawl (as a shell reports it), else 1 when some pages
-        failed, else 0 (the contract's codes)."""
+        failed or a ``problem`` kept the crawl from its work, else 0 (the contract's codes)."""
         if self.interrupted_by is not None:
             return 128 + self.interrupted_by
-        return 1 if self.failures else 0
+        return 1 if self.failures or self.problem else 0
 
 
 def user_agent_with_contact(user_agent: str, contact: str | None) -> str:
@@ -87,22 +94,26 @@ def crawl_settings(
     delay: float | None = None,
     user_agent: str | None = None,
     contact: str | None = None,
+    operator: str | None = None,
     timeout: float | None = None,
     max_size: float | None = None,
     ignore_robots: bool = False,
     refresh: bool = False,
     requisites: bool = True,
-    operator: str | None = None,
     trailing_slash: str = "keep",
     log_level: str = "WARNING",
     log_file: str | Path | None = None,
+    log_format: str | None = SHORT_LOG_FORMAT,
+    progress: bool = False,
     extra: dict[str, Any] | None = None,
 ) -> Settings:
     """The project settings with this crawl's options on top (``cmdline`` priority, as Scrapy's CLI).
 
     ``contact`` defaults to ``$NEWSARCHIVE_CONTACT``; ``max_pages`` bounds the requests that reach the
-    network (robots.txt and page requisites included); ``requisites=False`` fetches no page requisites;
-    ``operator`` (who runs the crawl, for each WARC's ``warcinfo``) defaults to ``$NEWSARCHIVE_OPERATOR``.
+    network (robots.txt and page requisites included), ``max_articles`` the new articles archived;
+    ``requisites=False`` fetches no page requisites. Log lines on stderr read ``LEVEL: message``
+    (``log_format``; None keeps Scrapy's, with time and logger); a log file keeps Scrapy's.
+    ``progress`` shows the live status line on stderr (:mod:`newsarchive.spiders.progress`).
     """
     settings = Settings()
     settings.setmodule("newsarchive.spiders.settings", priority="project")
@@ -116,14 +127,18 @@ def crawl_settings(
             user_agent or settings.get("USER_AGENT"), contact or os.environ.get(CONTACT_ENV)
         ),
     }
-    if operator := operator or os.environ.get(OPERATOR_ENV):
+    if operator:
         options["NEWSARCHIVE_OPERATOR"] = operator
     if log_file:
         options["LOG_FILE"] = str(log_file)
+    elif log_format:
+        options["LOG_FORMAT"] = log_format
+    if progress:
+        options["NEWSARCHIVE_PROGRESS"] = True
     if max_pages:
         options["NEWSARCHIVE_MAX_PAGES"] = max_pages
     if max_articles:
-        options["CLOSESPIDER_ITEMCOUNT"] = max_articles
+        options["NEWSARCHIVE_MAX_ARTICLES"] = max_articles
     if concurrency:
         options["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
         options["CONCURRENT_REQUESTS"] = max(concurrency, settings.getint("CONCURRENT_REQUESTS"))
@@ -173,6 +188,9 @@ def crawl(
         profile, start_urls = resolve_targets(list(targets), config)
     else:
         start_urls = [check_start_url(target) for target in targets]
+    check_languages(profile, lang)
+    if options.get("log_file"):
+        check_log_file(options["log_file"])
     if timezone is not None:
         if not is_known_zone(timezone):
             raise ConfigError(
@@ -180,7 +198,9 @@ def crawl(
             )
         profile = replace(profile, hints=replace(profile.hints, timezone=timezone))
     archive = archive if isinstance(archive, Archive) else Archive(archive, create=True)
+    archive.require_writable()
     started = datetime.now(UTC)
+    # Who runs the crawl: --operator (or $NEWSARCHIVE_OPERATOR, through the CLI), else the profile's.
     options["operator"] = options.get("operator") or profile.operator or None
     settings = crawl_settings(archive, refresh=refresh, trailing_slash=profile.trailing_slash, **options)
     settings.setdict(provenance_settings(archive, profile, start_urls, lang, started), priority="cmdline")
@@ -193,6 +213,7 @@ def crawl(
         # Created first: it configures logging (level, --log-file), which the repair's messages use.
         process = CrawlerProcess(settings)
         install_download_error_filter()
+        install_download_error_filter("scrapy.downloadermiddlewares.robotstxt")
         if isinstance(hold, JobLock) and not hold.first:
             assert job is not None and redis is not None
             join_running_job(hold, job, archive, list(targets), redis)
@@ -210,6 +231,8 @@ def crawl(
         try:
             summary = _run_scrapy(process, archive, profile=profile, start_urls=start_urls, since=since, languages=lang)
             return summary
+        except OSError as error:  # the archive refused a write the writer does not own (an index, the run log)
+            raise access_error(archive.path, error) from error
         finally:
             record_run(archive, started, targets, summary, repaired)
 
@@ -259,7 +282,7 @@ def _run_scrapy(process: CrawlerProcess, archive: Archive, **spider_arguments: A
     files_before = {p.name for p in archive.warc_files()}
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, **spider_arguments)
-    with ShutdownOnSignal(process) as shutdown:
+    with ShutdownOnSignal(process, crawler) as shutdown:
         process.start(install_signal_handlers=False)
     stats = crawler.stats.get_stats() if crawler.stats else {}
     if fatal := stats.get("newsarchive/fatal_error"):
@@ -278,15 +301,13 @@ def summarize(
     """The summary of a crawl from its Scrapy stats and the WARC files it added to the archive."""
     new_files = [p for p in archive.warc_files() if p.name not in files_before]
     errors = errors_by_kind(stats)
-    # A 4xx is the site's answer about one URL (archived as such), not a failure of the crawl.
-    failures = sum(count for kind, count in errors.items() if not kind.startswith("http_4"))
     return CrawlSummary(
         pages=stats.get("downloader/response_count", 0),
         articles=stats.get("newsarchive/articles", 0),
         articles_updated=stats.get("newsarchive/articles_changed", 0),
         articles_unchanged=stats.get("newsarchive/articles_unchanged", 0),
         requisites=stats.get(REQUISITES_STAT, 0),
-        failures=failures,
+        failures=failures_of(errors),
         warc_files=len(new_files),
         warc_bytes=sum(p.stat().st_size for p in new_files if p.exists()),
         seconds=seconds,
@@ -294,7 +315,32 @@ def summarize(
         errors=errors,
         interrupted_by=interrupted_by,
         not_articles=list(stats.get(NOT_ARTICLE_URLS_STAT, [])),
+        archive=archive.path,
+        problem=start_problem(stats),
     )
+
+
+def check_languages(profile: SiteProfile, languages: Sequence[str]) -> None:
+    """A ConfigError when ``--lang`` names no edition of a profile that has editions (nothing would be fetched)."""
+    if not languages or not profile.editions:
+        return
+    known = [edition.language for edition in profile.editions]
+    if not set(languages) & set(known):
+        raise ConfigError(
+            f"--lang {','.join(languages)} matches no edition of {profile.name} ({', '.join(known)}); "
+            "give one of those, or leave --lang out"
+        )
+
+
+def check_log_file(path: str | Path) -> None:
+    """A ConfigError, before anything is written, when the log file cannot be appended to."""
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as error:
+        raise ConfigError(
+            f"cannot write the log file {path}: {error.strerror}; create its directory or choose another --log-file"
+        ) from error
 
 
 class ShutdownOnSignal:
@@ -308,8 +354,9 @@ class ShutdownOnSignal:
     a write in progress.
     """
 
-    def __init__(self, process: CrawlerProcess) -> None:
+    def __init__(self, process: CrawlerProcess, crawler: Crawler | None = None) -> None:
         self.process = process
+        self.crawler = crawler
         self.received: int | None = None
         self.forced = False
         self._previous: dict[int, Any] = {}
@@ -334,46 +381,50 @@ class ShutdownOnSignal:
             reactor.callFromThread(self._stop_now, signum)
 
     def _stop_gracefully(self, signum: int) -> None:
-        logger.warning("Received %s: finishing in-flight pages, then stopping (send again to stop at once)",
-                       signal.Signals(signum).name)  # fmt: skip
-        self.process.stop()
-
-    def _stop_now(self, signum: int) -> None:
         from twisted.internet import reactor
 
+        grace = self.crawler.settings.getfloat("NEWSARCHIVE_STOP_GRACE", 3.0) if self.crawler else 3.0
+        logger.warning("Received %s: finishing in-flight pages, then stopping (send again to stop at once)",
+                       signal.Signals(signum).name)  # fmt: skip
+        # No retry is sent from now on, and the retries waiting for their turn give up at once.
+        retry = self.crawler.get_downloader_middleware(BackoffRetryMiddleware) if self.crawler else None
+        if retry is not None:
+            retry.stop()
+        self.process.stop()
+        # A download that stalls past the grace period is not waited for: stop as a second signal would.
+        reactor.callLater(grace, self._stop_after_grace, signum)
+
+    def _stop_after_grace(self, signum: int) -> None:
+        """Past the grace period, a download still in flight (a stalled server) is not waited for; pages already
+        downloaded are still archived and indexed (that work is bounded by what was in flight)."""
+        from twisted.internet import reactor
+
+        if self.forced:
+            return
+        downloader = getattr(self.crawler.engine, "downloader", None) if self.crawler and self.crawler.engine else None
+        if downloader is not None and not downloader.active:
+            reactor.callLater(0.2, self._stop_after_grace, signum)
+            return
+        self.forced = True
+        logger.warning("Downloads still in flight after %s: stopping now; the next crawl finishes the open WARC",
+                       signal.Signals(signum).name)  # fmt: skip
+        self._crash()
+
+    def _stop_now(self, signum: int) -> None:
         logger.warning("Received %s again: stopping now; the next crawl finishes the open WARC",
                        signal.Signals(signum).name)  # fmt: skip
+        self._crash()
+
+    @staticmethod
+    def _crash() -> None:
+        from twisted.internet import reactor
+
         # crash(), not stop(): stop() would first wait for the graceful shutdown that is already stuck.
         # crash() skips the shutdown triggers, so stop Twisted's thread pool here: its threads are not
         # daemons and would keep the process alive.
         reactor.crash()
         if pool := getattr(reactor, "threadpool", None):
             pool.stop()
-
-
-def errors_by_kind(stats: dict[str, Any]) -> dict[str, int]:
-    """Failures counted by kind from Scrapy's stats: ``http_503``, ``TimeoutError``, ``size_cap``, ``dataloss``,
-    ``capture`` (an exchange that could not be archived), ``not_article`` (a page that looked like an article
-    and gave none)..."""
-    kinds: Counter[str] = Counter()
-    for key, value in stats.items():
-        if key.startswith("downloader/exception_type_count/"):
-            name = key.rsplit(".", 1)[-1].rsplit("/", 1)[-1]
-            if name != "IgnoreRequest":
-                kinds[name] += value
-        elif key.startswith("downloader/response_status_count/") and key.rsplit("/", 1)[-1] >= "400":
-            kinds["http_" + key.rsplit("/", 1)[-1]] += value
-        elif key.startswith("spider_exceptions/") and key != "spider_exceptions/count":
-            kinds[key.split("/", 1)[1]] += value
-        elif key == "newsarchive/warc_write_errors":
-            kinds["warc_write"] += value
-        elif key == CAPTURE_ERRORS_STAT:
-            kinds["capture"] += value
-        elif key == NOT_ARTICLES_STAT:
-            kinds["not_article"] += value
-        elif key.startswith(TRUNCATED_STAT + "/"):
-            kinds[key.rsplit("/", 1)[-1]] += value
-    return dict(sorted(kinds.items()))
 
 
 def record_run(

@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 from newsarchive.archive.facts import ArticleRule
 from newsarchive.errors import ConfigError
 from newsarchive.extract import ExtractionHints
+from newsarchive.spiders.profile_schema import validate_profile
 
 _SELECTOR_FIELDS = ("title", "body", "date", "time", "category", "tags", "author")
 TRAILING_SLASH_POLICIES = ("keep", "add", "strip")
@@ -79,6 +80,7 @@ class SiteProfile:
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str) -> SiteProfile:
         """Build a profile from parsed TOML; a ConfigError names the file and the bad key."""
+        validate_profile(data, source)
         try:
             extraction = data.get("extraction", {})
             hints = ExtractionHints(
@@ -187,17 +189,23 @@ class SiteProfile:
 
 
 def _strings(table: dict[str, Any], key: str) -> tuple[str, ...]:
-    value = table.get(key, ())
-    if isinstance(value, str):
-        return (value,)
-    if not all(isinstance(item, str) for item in value):
-        raise ValueError(f"{key} must be a string or a list of strings")
-    return tuple(value)
+    # Types were checked by validate_profile.
+    return tuple(table.get(key, ()))
 
 
 def _is_http_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    """Absolute http(s) with a host that can be sent: no spaces or control characters, a valid port."""
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+        host = parts.hostname or ""
+        if host and not host.startswith("[") and ":" not in host:
+            host.encode("idna")
+    except (ValueError, UnicodeError):
+        return False
+    return parts.scheme in ("http", "https") and bool(host)
 
 
 GENERIC = SiteProfile(name="generic", description="discovers robots.txt sitemaps, feeds, listings and links")
@@ -209,6 +217,10 @@ def load_profile(path: str | Path) -> SiteProfile:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as error:
         raise ConfigError(f"cannot read site profile {path}: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"site profile {path} is not UTF-8 text (a bad byte at offset {error.start}); save it as UTF-8"
+        ) from error
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"site profile {path} is not valid TOML: {error}") from error
     return SiteProfile.from_dict(data, str(path))
@@ -257,6 +269,7 @@ def check_start_url(url: str) -> str:
     """A start URL must be absolute http(s) with a host; raise a ConfigError that says so otherwise."""
     url = url.strip()
     if not _is_http_url(url):
+        # A URL with a space in the host, a bad IPv6 literal or port: say so before anything is created.
         raise ConfigError(
             f"{url!r} is neither a site profile nor a start URL: give an absolute http(s) URL "
             "(e.g. https://report.az/ru/) or a name from `newsarchive sites`"

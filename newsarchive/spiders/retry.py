@@ -6,6 +6,8 @@ whole host down (its delay doubles per retry); this subclass also waits before h
 (without blocking the reactor), so the retry itself never comes early: ``Retry-After`` when the server sends one, else
 ``NEWSARCHIVE_RETRY_BACKOFF`` * 2^(attempt-1) seconds. A ``Retry-After`` longer than
 ``NEWSARCHIVE_RETRY_AFTER_MAX`` is not waited for in this run: the page is given up and logged.
+Once the crawl is told to stop (:meth:`BackoffRetryMiddleware.stop`, on the first SIGINT/SIGTERM) no retry is
+sent and the waits in progress end at once.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from scrapy import Request, Spider
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.task import deferLater
+from twisted.internet.defer import Deferred
 
 from newsarchive.spiders.politeness import BackoffRetry
 
@@ -48,12 +50,21 @@ class BackoffRetryMiddleware(BackoffRetry):
         super().__init__(settings)
         self.backoff = settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF", 1.0)
         self.retry_after_max = settings.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX", 60.0)
+        self.stopping = False
+        self._waits: set[Deferred[None]] = set()
+
+    def stop(self) -> None:
+        """No more retries: end the waits in progress (their requests fail as they are) and retry nothing."""
+        self.stopping = True
+        for wait in list(self._waits):
+            if not wait.called:
+                wait.callback(None)
 
     async def process_response(
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Request | Response:
         """Retry a retryable status after ``Retry-After`` or the backoff delay."""
-        if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
+        if self.stopping or request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
             return response
         asked = retry_after_seconds(response.headers.get(b"Retry-After"))
         if asked is not None and asked > self.retry_after_max:
@@ -65,25 +76,40 @@ class BackoffRetryMiddleware(BackoffRetry):
         retry = super().process_response(request, response)
         if isinstance(retry, Request):
             await self._wait(asked if asked is not None else self._backoff(retry))
+            if self.stopping:
+                return response
         return retry
 
     async def process_exception(
         self, request: Request, exception: Exception, spider: Spider | None = None
     ) -> Request | Response | None:
         """Retry a network failure (timeout, refused, reset) after the backoff delay."""
+        if self.stopping:
+            return None
         retry = super().process_exception(request, exception)
         if isinstance(retry, Request):
             await self._wait(self._backoff(retry))
+            if self.stopping:
+                return None
         return retry
 
     def _backoff(self, retry: Request) -> float:
         return self.backoff * 2 ** (retry.meta.get("retry_times", 1) - 1)
 
-    @staticmethod
-    async def _wait(seconds: float) -> None:
+    async def _wait(self, seconds: float) -> None:
+        """Wait ``seconds`` without blocking the reactor, or less when :meth:`stop` is called meanwhile."""
         # Imported here: importing the reactor at module level would install Twisted's default one
         # before Scrapy installs the asyncio reactor.
         from twisted.internet import reactor
 
-        if seconds > 0:
-            await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))
+        if seconds <= 0 or self.stopping:
+            return
+        wait: Deferred[None] = Deferred()
+        timer = reactor.callLater(seconds, lambda: wait.called or wait.callback(None))
+        self._waits.add(wait)
+        try:
+            await maybe_deferred_to_future(wait)
+        finally:
+            self._waits.discard(wait)
+            if timer.active():
+                timer.cancel()

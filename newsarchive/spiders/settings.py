@@ -55,8 +55,19 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Encoding": "identity",
 }
 
+# A host that cannot be reached is given up after this many connection failures in a row (a name that does not
+# resolve: at once), and names under .invalid fail without a query (spiders/reachability.py).
+NEWSARCHIVE_HOST_FAILURES = 3
+TWISTED_DNS_RESOLVER = "newsarchive.spiders.reachability.ReservedNameResolver"
+# After the first SIGINT/SIGTERM, downloads still in flight this many seconds later are not waited for.
+NEWSARCHIVE_STOP_GRACE = 3.0
+# The live status line on a terminal (the CLI turns it on; spiders/progress.py).
+NEWSARCHIVE_PROGRESS = False
+
 EXTENSIONS = {
     "newsarchive.spiders.capture.WarcCapture": 0,
+    "newsarchive.spiders.outcome.StartUrlErrors": 0,
+    "newsarchive.spiders.progress.LiveStatus": 0,
     "newsarchive.spiders.politeness.RobotsCrawlDelay": 10,
     # AutoThrottle that respects robots.txt Crawl-delay replaces Scrapy's own.
     "scrapy.extensions.throttle.AutoThrottle": None,
@@ -67,10 +78,14 @@ DOWNLOADER_MIDDLEWARES = {
     "newsarchive.spiders.politeness.RobotsTxt": 100,
     # After robots.txt (100): a request robots.txt forbids is not counted against --max-pages.
     "newsarchive.spiders.politeness.PageBudget": 120,
+    # --max-articles: article requests in flight plus articles archived stay within the budget.
+    "newsarchive.spiders.budget.ArticleRequestBudget": 125,
     "newsarchive.spiders.conditional.ConditionalRequests": 130,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     # Discovery's BackoffRetry (each retry doubles the host's delay), plus a wait for Retry-After.
     "newsarchive.spiders.retry.BackoffRetryMiddleware": 550,
+    # Just outside the retries (its process_exception runs first): a dead host is not retried.
+    "newsarchive.spiders.reachability.UnreachableHosts": 560,
     # Stops downloads at the size cap; drops truncated responses before any middleware but DownloaderStats
     # (850) sees them (redirects, retries, decompression, validators).
     "newsarchive.spiders.truncation.TruncatedBodies": 800,
@@ -83,7 +98,11 @@ DOWNLOADER_MIDDLEWARES = {
 SPIDER_MIDDLEWARES = {"newsarchive.spiders.distributed.ProcessedRequests": 10}
 # A distributed worker whose heartbeat is this many seconds old is taken for dead; its requests go back.
 NEWSARCHIVE_REDIS_WORKER_TTL = 30.0
-ITEM_PIPELINES = {"newsarchive.spiders.pipelines.ArticleIndexPipeline": 300}
+ITEM_PIPELINES = {
+    # --max-articles: the hard cap, before the index.
+    "newsarchive.spiders.budget.ArticleBudgetPipeline": 200,
+    "newsarchive.spiders.pipelines.ArticleIndexPipeline": 300,
+}
 
 # Article extraction runs on this many worker threads, off the reactor thread.
 NEWSARCHIVE_EXTRACT_WORKERS = 2
