@@ -1,6 +1,9 @@
 """Score newsarchive's text extraction on the public article-extraction benchmark, next to plain trafilatura.
 
-Usage: ``python benchmarks/extraction.py [--data DIR] [--limit N] [--repeat N]``
+Usage: ``python benchmarks/extraction.py [--data DIR] [--limit N] [--repeat N] [--configs]``
+
+``--configs`` scores newsarchive's whole pipeline under each cheaper trafilatura configuration instead (no
+precision pruning, ``fast``: no readability/jusText fallback, both), with its F1 and milliseconds per page.
 
 The data directory is ``--data``, else ``$NEWSARCHIVE_BENCHMARK_DATA``, else
 ``../shared/data/article-extraction-benchmark`` beside the repository. Every configuration extracts the same
@@ -24,6 +27,7 @@ from pathlib import Path
 import trafilatura
 
 from newsarchive.extract import TRAFILATURA_OPTIONS, extract_article
+from newsarchive.extract import extraction as extraction_module
 from newsarchive.extract.scoring import CorpusScore, score_corpus
 
 DATA_ENV = "NEWSARCHIVE_BENCHMARK_DATA"
@@ -90,12 +94,45 @@ def speeds(pages: list[Page], repeat: int) -> dict[str, float]:
     return {name: len(pages) / seconds for name, seconds in best.items()}
 
 
+# The trafilatura options newsarchive could run with (trafilatura 2's ``fast`` is its old ``no_fallback``: no
+# comparison with readability and jusText).
+CONFIGS: dict[str, dict[str, bool]] = {
+    "precision (kept)": {"include_comments": False, "favor_precision": True},
+    "no precision pruning": {"include_comments": False},
+    "precision, fast": {"include_comments": False, "favor_precision": True, "fast": True},
+    "fast, no precision": {"include_comments": False, "fast": True},
+}
+
+
+def compare_configs(pages: list[Page], repeat: int) -> None:
+    """newsarchive's pipeline under each of :data:`CONFIGS`: F1 and ms per page (best of ``repeat``)."""
+    kept = dict(extraction_module.TRAFILATURA_OPTIONS)
+    print(f"{'trafilatura configuration':<26}{'precision':>10}{'recall':>10}{'F1':>10}{'ms/page':>10}")
+    try:
+        for name, options in CONFIGS.items():
+            extraction_module.TRAFILATURA_OPTIONS.clear()
+            extraction_module.TRAFILATURA_OPTIONS.update(options)
+            result = score(newsarchive_text, pages)
+            best = float("inf")
+            for _ in range(repeat):
+                start = time.perf_counter()
+                for page in pages:
+                    newsarchive_text(page)
+                best = min(best, time.perf_counter() - start)
+            print(f"{name:<26}{result.precision:>10.4f}{result.recall:>10.4f}{result.f1:>10.4f}"
+                  f"{1000 * best / len(pages):>10.2f}")  # fmt: skip
+    finally:
+        extraction_module.TRAFILATURA_OPTIONS.clear()
+        extraction_module.TRAFILATURA_OPTIONS.update(kept)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print precision, recall, F1, accuracy and pages/s per extractor; 2 when the data is missing."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path(os.environ.get(DATA_ENV) or DEFAULT_DATA))
     parser.add_argument("--limit", type=int, help="only the first N pages (by doc_id)")
     parser.add_argument("--repeat", type=int, default=3, help="timed passes per extractor (best is kept)")
+    parser.add_argument("--configs", action="store_true", help="compare cheaper trafilatura configurations")
     args = parser.parse_args(argv)
     if not (args.data / "ground-truth.json").is_file():
         print(
@@ -106,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     pages = load_pages(args.data, args.limit)
     print(f"{len(pages)} pages from {args.data}, trafilatura {trafilatura.__version__}")
+    if args.configs:
+        compare_configs(pages, args.repeat)
+        return 0
     print(f"{'extractor':<26}{'precision':>10}{'recall':>10}{'F1':>10}{'accuracy':>10}{'pages/s':>10}")
     scores = {name: score(extractor, pages) for name, extractor in EXTRACTORS.items()}
     rates = speeds(pages, args.repeat)

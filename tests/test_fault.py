@@ -6,6 +6,7 @@ The crawls are real subprocesses against a generated fixture site of a few thous
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -59,6 +60,46 @@ def _wait_for(condition, crawl: subprocess.Popen[str], timeout: float = 180.0) -
             raise AssertionError(f"the crawl ended (exit {crawl.returncode}) before the condition held: {stderr}")
         assert time.monotonic() < deadline, "condition not reached in time"
         time.sleep(0.02)
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The processes whose parent is ``pid``: pid -> start time (so a reused pid is not mistaken for one)."""
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # ended meanwhile
+                continue
+            if int(fields[1]) == pid:
+                children[int(entry.name)] = fields[19]
+    return children
+
+
+def _alive(pid: int, started: str) -> bool:
+    """Whether that process still runs (a zombie nobody reaped has ended)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[19] == started and fields[0] != "Z"
+
+
+def _open_files(pid: int) -> set[str]:
+    """What the process's file descriptors point at (``pipe:[inode]``, paths)."""
+    files = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            files.add(os.readlink(fd))
+    return files
+
+
+def _survivors(children: dict[int, str], timeout: float = 30.0) -> list[int]:
+    """The children still running after up to ``timeout`` seconds (a worker exits once it sees end-of-file)."""
+    deadline = time.monotonic() + timeout
+    while (alive := [pid for pid, started in children.items() if _alive(pid, started)]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return alive
 
 
 def _index_lines(archive: Path) -> int:
@@ -129,9 +170,14 @@ def survived(big_site, tmp_path_factory) -> dict[str, Any]:
         own_open_file = f"*-{crawl.pid}.warc.gz.open"
         _wait_for(lambda: any((archive / "warc").glob(own_open_file)), crawl)  # noqa: B023 - called at once
         time.sleep(rng.uniform(0.0, 4.0))
+        # The page analysis workers, and what they hold: never the crawl's stderr, never the archive's lock.
+        children = _children(crawl.pid)
+        crawl_stderr = os.readlink(f"/proc/{crawl.pid}/fd/2")
+        held = set().union(*(_open_files(pid) for pid in children if _alive(pid, children[pid])))
         crawl.send_signal(signal.SIGKILL)
         crawl.communicate(timeout=60)
         killed_at = time.time()
+        survivors = _survivors(children)
         damage = find_damage(Archive(archive))
         written_before_kills |= complete_response_ids(archive)
         archived_articles = {path for path in complete_article_paths(archive)}
@@ -146,6 +192,9 @@ def survived(big_site, tmp_path_factory) -> dict[str, Any]:
                 "repaired_by": repaired_by,
                 "killed_at": killed_at,
                 "archived_articles": archived_articles,
+                "children": children,
+                "survivors": survivors,
+                "held_by_children": held & {crawl_stderr, str(archive / "crawl.lock")},
             }
         )
     final = _start_crawl(big_site.url, archive)
@@ -171,6 +220,13 @@ def test_every_round_was_killed_and_left_only_repairable_damage(survived):
         assert kinds <= REPAIRABLE, f"seed {survived['seed']}: {round_['damage']}"
     # Each round waits for its crawl's own .open file: every kill came mid-write.
     assert all("open-file" in {damage.kind for damage in round_["damage"]} for round_ in survived["rounds"])
+
+
+def test_no_worker_outlives_a_killed_crawl_nor_holds_its_stderr_or_lock(survived):
+    assert any(round_["children"] for round_ in survived["rounds"]), "no page analysis worker was seen"
+    for number, round_ in enumerate(survived["rounds"]):
+        assert round_["survivors"] == [], f"seed {survived['seed']}, round {number}: orphans {round_['survivors']}"
+        assert not round_["held_by_children"], f"seed {survived['seed']}, round {number}"
 
 
 def test_no_complete_record_written_before_a_kill_is_lost(survived):

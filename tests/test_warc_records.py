@@ -226,3 +226,29 @@ def test_exchange_keeps_the_raw_head_and_marks_data_loss_and_the_size_cap_as_tru
     assert exchange_from(request, stopped_at_cap, DATE).truncated == "length"
     close_delimited = HtmlResponse(request.url, status=200, body=b"<p>", request=request, flags=["partial"])
     assert exchange_from(request, close_delimited, DATE).truncated is None
+
+
+def test_the_cdxj_made_while_writing_equals_the_one_read_from_the_closed_files(tmp_path):
+    finishing = []
+    streamed = tmp_path / "streamed"
+    writer = WarcWriter(
+        tmp_path / "warc",
+        warcinfo={"software": "newsarchive-test"},
+        max_size=2_000,
+        captures=CaptureIndex(),
+        indexes=streamed,
+        close_in=finishing.append,  # run later, as the crawl's thread would
+    )
+    with writer:
+        for n in range(6):
+            writer.write_exchange(replace(EXCHANGE, url=f"http://example.test/{n % 4}", body=b"page %d" % (n % 3)))
+        writer.write_exchange(replace(EXCHANGE, status=304, reason="Not Modified", body=b""))
+        assert len(finishing) >= 2 and all(p.name.endswith(".open") for p in (tmp_path / "warc").iterdir())
+    for finish in finishing:
+        finish()
+    files = sorted((tmp_path / "warc").iterdir())
+    assert len(files) == len(finishing) and not [f for f in files if f.name.endswith(".open")]
+    for path in files:
+        reread = index_warc(path, tmp_path / "reread")
+        for index in reread:
+            assert (streamed / index.name).read_bytes() == index.read_bytes(), index.name

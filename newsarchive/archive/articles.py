@@ -166,6 +166,40 @@ def read_index(directory: str | os.PathLike[str], glob: str = INDEX_GLOB) -> Ite
                     continue
 
 
+_VERSION_KEY = b', "version": '
+
+
+def url_and_version(raw: bytes) -> tuple[str | None, int]:
+    """The ``url`` and ``version`` of one index line (bytes), without parsing the whole line.
+
+    The index is written by ``json.dumps`` with its default separators, so the key ``version`` shows as
+    ``, "version": N`` and nowhere else (a quote inside a string is escaped). A line in another shape is parsed.
+    """
+    at = raw.find(_VERSION_KEY)
+    if at >= 0:
+        start = at + len(_VERSION_KEY)
+        end = start
+        while end < len(raw) and 48 <= raw[end] <= 57:
+            end += 1
+        if end > start:
+            return leading_url(raw), int(raw[start:end])
+    try:
+        entry = json.loads(raw)
+    except ValueError:
+        return None, 1
+    return (entry.get("url"), entry.get("version") or 1) if isinstance(entry, dict) else (None, 1)
+
+
+def read_raw_index(directory: str | os.PathLike[str], glob: str = INDEX_GLOB) -> Iterator[tuple[Path, bytes]]:
+    """Every complete line of every index file (bytes, newline included), oldest file first, with its file."""
+    for path in sorted(Path(directory).glob(glob)):
+        with open(path, "rb") as lines:
+            for line in lines:
+                if not line.endswith(b"\n"):
+                    break  # being written, or torn by a crash: verify reports it
+                yield path, line
+
+
 def indexed_record_ids(directory: str | os.PathLike[str]) -> set[str]:
     """The WARC record ids the article index names (each line's ``warc_record_id``)."""
     return {entry["warc_record_id"] for entry in read_index(directory) if entry.get("warc_record_id")}

@@ -3,7 +3,9 @@
 The CDXJ is what pywb reads: ``<SURT key> <14-digit timestamp> <JSON>``, one line per ``response``/``revisit``
 record, fields ``url, mime, status, digest, length, offset, filename`` spelt exactly as cdxj-indexer writes
 them, lines sorted in byte order. The ``.digests`` file lists the originals a later revisit may refer to
-(:mod:`newsarchive.archive.revisits`). Both come from one streaming read of the closed WARC.
+(:mod:`newsarchive.archive.revisits`). The writer makes both lines as it writes each record
+(:func:`record_entry`), so closing a file only sorts and writes them; ``reindex``, verify and repair make the
+same lines from one streaming read of the WARC.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import surt
@@ -50,7 +52,51 @@ def _mime(record: ArcWarcRecord) -> str | None:
     return _MIME_END.split(value, 1)[0].strip() if value else value
 
 
-def _is_indexed(record: ArcWarcRecord) -> bool:
+def record_entry(
+    record: ArcWarcRecord, offset: int, length: int, filename: str, payload: Callable[[], bytes]
+) -> tuple[str, Capture | None]:
+    """One indexed record's CDXJ line, and its capture when it is a revisitable original.
+
+    ``offset`` and ``length`` are its gzip member's in the file called ``filename``; ``payload`` gives what the
+    record holds after its HTTP headers, read only for a record without a ``WARC-Payload-Digest``. The WARC
+    reader (:func:`scan_warc`) and the writer, as it writes each record, call this one function, so a CDXJ
+    built while crawling equals one built from the closed file.
+    """
+    digest = record.rec_headers.get_header("WARC-Payload-Digest")
+    if not digest:
+        # A payload-less revisit (a 304): cdxj-indexer reports the digest of what the record holds.
+        digest = payload_digest(payload())
+    status = (
+        record.http_headers.get_statuscode()
+        if record.rec_type in ("response", "revisit") and record.http_headers
+        else None
+    )
+    url = record.rec_headers.get_header("WARC-Target-URI")
+    date = record.rec_headers.get_header("WARC-Date")
+    fields = {"url": url, "mime": _mime(record), "status": status, "digest": digest}
+    fields.update(length=str(length), offset=str(offset), filename=filename)
+    entry = {name: value for name, value in fields.items() if value is not None}
+    line = f"{url_key(url)} {iso_date_to_timestamp(date)} {json.dumps(entry)}\n"
+    capture = None
+    if (
+        record.rec_type == "response"
+        and status is not None
+        and is_original(int(status), bool(record.rec_headers.get_header("WARC-Truncated")))
+    ):
+        capture = Capture(
+            digest=digest,
+            url=url,
+            date=date,
+            record_id=record.rec_headers.get_header("WARC-Record-ID"),
+            warc_file=filename,
+            offset=offset,
+            length=length,
+        )
+    return line, capture
+
+
+def is_indexed(record: ArcWarcRecord) -> bool:
+    """Whether the record has a CDXJ line (as cdxj-indexer decides)."""
     if record.rec_type not in _INDEXED_TYPES:
         return False
     # cdxj-indexer leaves out warc-fields resources and metadata (crawl logs and the like)
@@ -65,42 +111,12 @@ def scan_warc(path: str | os.PathLike[str]) -> Iterator[tuple[str, Capture | Non
     with open(path, "rb") as stream:
         records = ArchiveIterator(stream)
         for record in records:
-            if not _is_indexed(record):
+            if not is_indexed(record):
                 continue
-            digest = record.rec_headers.get_header("WARC-Payload-Digest")
-            if not digest:
-                # A payload-less revisit (a 304): cdxj-indexer reports the digest of what the record holds.
-                digest = payload_digest(record.content_stream().read())
-            status = (
-                record.http_headers.get_statuscode()
-                if record.rec_type in ("response", "revisit") and record.http_headers
-                else None
-            )
-            url = record.rec_headers.get_header("WARC-Target-URI")
-            date = record.rec_headers.get_header("WARC-Date")
-            fields = {"url": url, "mime": _mime(record), "status": status, "digest": digest}
-            # Offset and length are known once the record has been read to its end.
-            fields.update(
-                length=str(records.get_record_length()), offset=str(records.get_record_offset()), filename=filename
-            )
-            entry = {name: value for name, value in fields.items() if value is not None}
-            line = f"{url_key(url)} {iso_date_to_timestamp(date)} {json.dumps(entry)}\n"
-            capture = None
-            if (
-                record.rec_type == "response"
-                and status is not None
-                and is_original(int(status), bool(record.rec_headers.get_header("WARC-Truncated")))
-            ):
-                capture = Capture(
-                    digest=digest,
-                    url=url,
-                    date=date,
-                    record_id=record.rec_headers.get_header("WARC-Record-ID"),
-                    warc_file=filename,
-                    offset=records.get_record_offset(),
-                    length=records.get_record_length(),
-                )
-            yield line, capture
+            # Read before the offset and length, which are known once the record has been read to its end.
+            content = b"" if record.rec_headers.get_header("WARC-Payload-Digest") else record.content_stream().read()
+            offset, length = records.get_record_offset(), records.get_record_length()
+            yield record_entry(record, offset, length, filename, content.__bytes__)
 
 
 def index_lines(path: str | os.PathLike[str]) -> tuple[list[str], list[str]]:
@@ -117,12 +133,19 @@ def index_lines(path: str | os.PathLike[str]) -> tuple[list[str], list[str]]:
 
 def index_warc(path: str | os.PathLike[str], indexes_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
     """Write the WARC's CDXJ (sorted in byte order) and ``.digests`` file into ``indexes_dir``, atomically."""
+    lines, captures = index_lines(path)
+    return write_indexes(Path(path).name, lines, captures, indexes_dir)
+
+
+def write_indexes(
+    warc_name: str, cdxj_lines: list[str], digest_lines: list[str], indexes_dir: str | os.PathLike[str]
+) -> tuple[Path, Path]:
+    """Write a WARC's CDXJ (``cdxj_lines`` sorted in byte order here) and ``.digests`` files, atomically."""
     indexes_dir = Path(indexes_dir)
     indexes_dir.mkdir(parents=True, exist_ok=True)
-    lines, captures = index_lines(path)
-    name = Path(path).name.removesuffix(".open")
-    cdxj_path = _write_atomically(indexes_dir / index_name(name, CDXJ_SUFFIX), lines)
-    digests_path = _write_atomically(indexes_dir / index_name(name, DIGESTS_SUFFIX), captures)
+    name = warc_name.removesuffix(".open")
+    cdxj_path = _write_atomically(indexes_dir / index_name(name, CDXJ_SUFFIX), sorted(cdxj_lines, key=str.encode))
+    digests_path = _write_atomically(indexes_dir / index_name(name, DIGESTS_SUFFIX), digest_lines)
     return cdxj_path, digests_path
 
 

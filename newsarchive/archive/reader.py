@@ -13,7 +13,7 @@ from typing import IO, Any
 from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import iso_date_to_timestamp
 
-from newsarchive.archive.articles import read_index, read_not_articles
+from newsarchive.archive.articles import read_index, read_not_articles, read_raw_index, url_and_version
 from newsarchive.archive.cdxj import CDXJ_SUFFIX, read_cdxj, url_key
 from newsarchive.archive.content import decode_content
 from newsarchive.archive.dataset import (
@@ -225,16 +225,25 @@ class Archive(ArchiveLayout):
         since_bound, until_bound = as_bound(since), as_bound(until)
         site = site.lower() if site else None
         lang = lang.lower() if lang else None
+        # Which line is a URL's latest version is read from the raw bytes (url_and_version): only the lines
+        # exported are parsed.
         latest: dict[str, int] = {}
         if not all_versions:
-            for entry in read_index(self.indexes_dir):
-                latest[entry["url"]] = max(latest.get(entry["url"], 0), entry.get("version") or 1)
+            for _, raw in read_raw_index(self.indexes_dir):
+                url, version = url_and_version(raw)
+                if url is not None and version > latest.get(url, 0):
+                    latest[url] = version
         emitted: set[str] = set()
-        for entry in read_index(self.indexes_dir):
+        for _, raw in read_raw_index(self.indexes_dir):
             if not all_versions:
-                if entry["url"] in emitted or (entry.get("version") or 1) != latest[entry["url"]]:
+                url, version = url_and_version(raw)
+                if url is None or url in emitted or version != latest[url]:
                     continue
-                emitted.add(entry["url"])
+                emitted.add(url)
+            try:
+                entry = json.loads(raw)
+            except ValueError:
+                continue
             if site and (entry.get("site") or "").lower() != site:
                 continue
             if lang and (entry.get("language") or "").lower() != lang:

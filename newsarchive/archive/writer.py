@@ -1,4 +1,11 @@
-"""The WARC file writer: owns one ``.open`` file at a time, rotates it by size, renames it on close."""
+"""The WARC file writer: owns one ``.open`` file at a time, rotates it by size, renames it on close.
+
+With ``indexes``, the file's CDXJ and ``.digests`` lines are made as each record is written (the writer knows
+its offset, length, digests and status: :func:`~newsarchive.archive.cdxj.record_entry`), so closing a file
+is: flush, fsync, write the sorted indexes, rename. ``close_in`` runs that step elsewhere (the crawl gives it
+a thread), while the writer goes on with its next file at once: a rotation never stalls the records after it.
+A crawl killed between the two leaves a ``.open`` file that repair indexes and renames.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from typing import BinaryIO
 
 from warcio.warcwriter import WARCWriter
 
+from newsarchive.archive.cdxj import is_indexed, record_entry, write_indexes
 from newsarchive.archive.records import (
     WARC_VERSION,
     HttpExchange,
@@ -58,6 +66,8 @@ class WarcWriter:
         make_record_id: Callable[[], str] = new_record_id,
         on_close: Callable[[Path], None] | None = None,
         captures: CaptureIndex | None = None,
+        indexes: str | os.PathLike[str] | None = None,
+        close_in: Callable[[Callable[[], None]], object] | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.prefix = prefix
@@ -66,6 +76,11 @@ class WarcWriter:
         self._clock = clock
         self._records = RecordFactory(make_record_id)
         self._on_close = on_close
+        self.indexes = Path(indexes) if indexes is not None else None
+        self._close_in = close_in
+        # The open file's index lines as (offset, line): CDXJ and capture digests.
+        self._cdxj: list[tuple[int, str]] = []
+        self._digests: list[tuple[int, str]] = []
         # Without an index of earlier captures every response is written in full (no revisits).
         self.captures = captures
         self._serial = 0
@@ -98,7 +113,7 @@ class WarcWriter:
         self._warcinfo_id = info.rec_headers.get_header("WARC-Record-ID")
         self._write(info)
 
-    def _write(self, record) -> RecordLocation:
+    def _write(self, record, payload: bytes = b"") -> RecordLocation:
         assert self._file is not None and self._warc is not None and self._path is not None
         if self._intact_end is not None:
             raise ArchiveWriteError(self._failure)
@@ -113,12 +128,18 @@ class WarcWriter:
                 "permissions, then run the crawl again"
             )
             raise ArchiveWriteError(self._failure) from error
-        return RecordLocation(
+        location = RecordLocation(
             warc_file=self._final_name(self._path),
             offset=offset,
             length=self._file.tell() - offset,
             record_id=record.rec_headers.get_header("WARC-Record-ID"),
         )
+        if self.indexes is not None and is_indexed(record):
+            line, capture = record_entry(record, offset, location.length, location.warc_file, lambda: payload)
+            self._cdxj.append((offset, line))
+            if capture is not None:
+                self._digests.append((offset, capture.line()))
+        return location
 
     def write_exchange(self, exchange: HttpExchange) -> tuple[RecordLocation, RecordLocation]:
         """Write the request and response (or revisit) records of one exchange; return both locations.
@@ -142,8 +163,10 @@ class WarcWriter:
         start = self._file.tell()
         try:
             request_location = replace(self._write(request), date=exchange.date, record_type="request")
+            # A revisit holds no payload; a response's is the body (digested only when warcio gave no digest).
+            payload = b"" if response.rec_type == "revisit" else exchange.body
             response_location = replace(
-                self._write(response), date=exchange.date, record_type=response.rec_type, refers_to=original
+                self._write(response, payload), date=exchange.date, record_type=response.rec_type, refers_to=original
             )
         except ArchiveWriteError:
             # The exchange is the unit: a request whose response could not be written goes too.
@@ -167,31 +190,46 @@ class WarcWriter:
         return request_location, response_location
 
     def close(self) -> None:
-        """Sync, close and rename the open file (if any) to its final name."""
+        """Close the open file (if any): sync it, write its indexes, rename it to its final name.
+
+        With ``close_in`` that work runs where it says and this returns at once; the next write opens a new file.
+        """
         if self._file is None or self._path is None:
             return
-        path = self._path
-        if self._intact_end is not None:
-            self._close_after_failure(path, self._intact_end)
+        file, path = self._file, self._path
+        cdxj, digests, intact_end = self._cdxj, self._digests, self._intact_end
+        self._file, self._warc, self._path, self._intact_end = None, None, None, None
+        self._cdxj, self._digests = [], []
+        if intact_end is not None:
+            # A write failed: cut back to the last whole exchange (truncating needs no space); index what stays.
+            with contextlib.suppress(OSError):  # the buffer of the failed write may not flush either: dropped
+                file.close()
+            os.truncate(path, intact_end)
+            cdxj = [entry for entry in cdxj if entry[0] < intact_end]
+            digests = [entry for entry in digests if entry[0] < intact_end]
+            self._finish(path, None, cdxj, digests)
+            return
+        file.flush()
+        if self._close_in is not None:
+            self._close_in(lambda: self._finish(path, file, cdxj, digests))
         else:
+            self._finish(path, file, cdxj, digests)
+
+    def _finish(
+        self, path: Path, file: BinaryIO | None, cdxj: list[tuple[int, str]], digests: list[tuple[int, str]]
+    ) -> None:
+        """Sync and close ``file``, write the indexes of ``path`` from its lines, rename it."""
+        if file is not None:
             try:
-                self._file.flush()
-                os.fsync(self._file.fileno())
+                os.fsync(file.fileno())
             finally:
-                self._file.close()
-                self._file, self._warc, self._path = None, None, None
+                file.close()
         final = path.with_name(self._final_name(path))
+        if self.indexes is not None:
+            write_indexes(final.name, [line for _, line in cdxj], [line for _, line in digests], self.indexes)
         os.replace(path, final)
         if self._on_close is not None:
             self._on_close(final)
-
-    def _close_after_failure(self, path: Path, intact_end: int) -> None:
-        """Close a file a write failed on, cut back to its last whole exchange (truncating needs no space)."""
-        assert self._file is not None
-        with contextlib.suppress(OSError):  # the buffer of the failed write may not flush either: dropped
-            self._file.close()
-        self._file, self._warc, self._path, self._intact_end = None, None, None, None
-        os.truncate(path, intact_end)
 
     def __enter__(self) -> WarcWriter:
         return self

@@ -159,6 +159,11 @@ CONFIG_META = "newsarchive_crawl_config"
     help="URL or e-mail where site owners can reach you, added to the User-Agent (or set NEWSARCHIVE_CONTACT).",
 )
 @click.option(
+    "--no-extract",
+    is_flag=True,
+    help="Archive only (WARCs and CDXJ, links followed); run `newsarchive reindex` to extract the articles.",
+)
+@click.option(
     "--operator",
     envvar="NEWSARCHIVE_OPERATOR",
     help="Who runs the crawl, recorded in each WARC's warcinfo (or set NEWSARCHIVE_OPERATOR).",

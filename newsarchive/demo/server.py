@@ -7,13 +7,14 @@ In-process::
 
 As a process (prints exactly one line, the base URL, then serves until killed)::
 
-    python -m newsarchive.demo.server [--data FILE] [--port 0] [--request-log FILE]
+    python -m newsarchive.demo.server [--data FILE] [--port 0] [--request-log FILE] [--delay-ms N]
 
 (``--data`` defaults to the bundled demo site, ``site-data.json``.)
 
 Responses are gzip-compressed when the client accepts it; with a request log, every
 request is appended to it as one JSON line once its response has been sent, with the
-sha1 of the exact body bytes sent.
+sha1 of the exact body bytes sent. With a delay, every response is sent that many milliseconds after its
+request arrived, as a distant server would (the latency sweep of ``benchmarks/bench_crawl.py``).
 """
 
 from __future__ import annotations
@@ -71,9 +72,12 @@ class _SiteHTTPServer(ThreadingHTTPServer):
     # Handler threads must not keep the process alive after shutdown.
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], site: NewsSite, request_log: RequestLog | None) -> None:
+    def __init__(
+        self, address: tuple[str, int], site: NewsSite, request_log: RequestLog | None, delay: float = 0.0
+    ) -> None:
         self.site = site
         self.request_log = request_log
+        self.delay = delay
         super().__init__(address, _Handler)
 
 
@@ -94,6 +98,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, send_body: bool) -> None:
         started = time.time()
+        if self.server.delay:
+            time.sleep(self.server.delay)
         response = self._site_response()
         status, headers, body = self._encode(response)
         self.send_response(status)
@@ -194,16 +200,18 @@ def start_server(
     host: str = "127.0.0.1",
     port: int = 0,
     request_log: str | Path | None = None,
+    delay: float = 0.0,
 ) -> SiteServer:
     """Serve the site described by ``data_path`` in a background thread.
 
     ``port=0`` picks a free port; the result's ``url`` tells which. With
-    ``request_log``, each request is appended to that file as a JSON line.
+    ``request_log``, each request is appended to that file as a JSON line; ``delay`` (seconds) holds each
+    response back that long.
     """
     site = NewsSite.from_file(data_path)
     log = RequestLog(request_log) if request_log is not None else None
     try:
-        httpd = _SiteHTTPServer((host, port), site, log)
+        httpd = _SiteHTTPServer((host, port), site, log, delay)
     except OSError:
         if log is not None:
             log.close()
@@ -220,6 +228,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     parser.add_argument("--port", default=0, type=int, help="port; 0 picks a free one (default)")
     parser.add_argument("--request-log", type=Path, help="append one JSON line per request to FILE")
+    parser.add_argument("--delay-ms", default=0.0, type=float, help="answer each request after N ms (default: 0)")
     return parser.parse_args(argv)
 
 
@@ -233,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     data = args.data or Path(str(files("newsarchive.demo") / "site-data.json"))
-    with start_server(data, args.host, args.port, args.request_log) as server:
+    with start_server(data, args.host, args.port, args.request_log, args.delay_ms / 1000) as server:
         print(server.url, flush=True)
         # Ctrl-C ends the wait like SIGTERM does.
         with contextlib.suppress(KeyboardInterrupt):

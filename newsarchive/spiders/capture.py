@@ -9,6 +9,7 @@ redirects, errors and robots.txt pass here too. The WARC location of the respons
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -20,8 +21,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.defer import deferred_from_coro
+from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.threads import deferToThread
+from twisted.python.failure import Failure
 
-from newsarchive.archive.cdxj import index_warc
 from newsarchive.archive.records import HeaderList, HttpExchange
 from newsarchive.archive.revisits import CaptureIndex
 from newsarchive.archive.warcinfo import CrawlInfo
@@ -122,10 +125,11 @@ def crawl_info(crawler: Crawler) -> CrawlInfo:
 class WarcCapture:
     """Writes every exchange of the crawl to ``<archive>/warc/``; enabled by ``NEWSARCHIVE_ARCHIVE``."""
 
-    def __init__(self, crawler: Crawler, writer: WarcWriter) -> None:
+    def __init__(self, crawler: Crawler, writer: WarcWriter, closes: BackgroundCloses) -> None:
         self.crawler = crawler
         self.writer = writer
         self.stats = crawler.stats
+        self.closes = closes
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCapture:
@@ -133,17 +137,19 @@ class WarcCapture:
         archive = crawler.settings.get("NEWSARCHIVE_ARCHIVE")
         if not archive:
             raise NotConfigured("NEWSARCHIVE_ARCHIVE is not set")
-        indexes = Path(archive) / "indexes"
+        closes = BackgroundCloses(crawler)
         writer = WarcWriter(
             Path(archive) / "warc",
             warcinfo=crawl_info(crawler).fields(),
             prefix=crawler.settings.get("NEWSARCHIVE_WARC_PREFIX", "newsarchive"),
             max_size=crawler.settings.getint("NEWSARCHIVE_WARC_MAX_SIZE"),
-            # Each WARC is indexed (CDXJ + capture digests) as it closes, from its final bytes.
-            on_close=lambda path: index_warc(path, indexes),
-            captures=CaptureIndex.load(indexes),
+            # Each WARC's CDXJ and capture digests are made as its records are written.
+            indexes=Path(archive) / "indexes",
+            captures=CaptureIndex.load(Path(archive) / "indexes"),
+            # A file that rotates out is synced, indexed and renamed off the reactor thread.
+            close_in=closes.run,
         )
-        extension = cls(crawler, writer)
+        extension = cls(crawler, writer, closes)
         crawler.signals.connect(extension.response_downloaded, signal=signals.response_downloaded)
         crawler.signals.connect(extension.response_downloaded, signal=timed_out_body)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
@@ -174,6 +180,38 @@ class WarcCapture:
         self.stats.inc_value("newsarchive/warc_records", 2)
         self.stats.inc_value("newsarchive/warc_bytes", location.length)
 
-    def spider_closed(self, spider: scrapy.Spider) -> None:
-        """Close and rename the open WARC."""
+    def spider_closed(self, spider: scrapy.Spider) -> Deferred[object]:
+        """Close and rename the open WARC; wait for every file being closed."""
         self.writer.close()
+        return self.closes.wait()
+
+
+class BackgroundCloses:
+    """WARC files being closed on Twisted's thread pool (sync, indexes, rename).
+
+    A failure is logged, counted (``newsarchive/warc_write_errors``) and stops the crawl; the file stays
+    ``.open``, and the next crawl's repair indexes and renames it.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self._pending: set[Deferred[None]] = set()
+
+    def run(self, finish: Callable[[], None]) -> None:
+        """Run one file's closing step on a thread."""
+        closing = deferToThread(finish)
+        self._pending.add(closing)
+        closing.addErrback(self._failed)
+        closing.addBoth(lambda _: self._pending.discard(closing))
+
+    def wait(self) -> Deferred[object]:
+        """Fires once every file being closed is."""
+        return DeferredList(list(self._pending))
+
+    def _failed(self, failure: Failure) -> None:
+        stats = self.crawler.stats
+        message = f"cannot close a WARC file: {failure.getErrorMessage()}"
+        stats.inc_value("newsarchive/warc_write_errors")
+        stats.set_value("newsarchive/fatal_error", message)
+        logger.error("%s", message)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_write_error"))

@@ -100,6 +100,7 @@ def crawl_settings(
     ignore_robots: bool = False,
     refresh: bool = False,
     requisites: bool = True,
+    no_extract: bool = False,
     trailing_slash: str = "keep",
     log_level: str = "WARNING",
     log_file: str | Path | None = None,
@@ -114,6 +115,8 @@ def crawl_settings(
     ``requisites=False`` fetches no page requisites. Log lines on stderr read ``LEVEL: message``
     (``log_format``; None keeps Scrapy's, with time and logger); a log file keeps Scrapy's.
     ``progress`` shows the live status line on stderr (:mod:`newsarchive.spiders.progress`).
+    ``concurrency`` is what is in flight per host when the server keeps up (AutoThrottle's target follows it);
+    ``no_extract`` archives only (WARCs and CDXJ; ``reindex`` extracts).
     """
     settings = Settings()
     settings.setmodule("newsarchive.spiders.settings", priority="project")
@@ -142,6 +145,10 @@ def crawl_settings(
     if concurrency:
         options["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
         options["CONCURRENT_REQUESTS"] = max(concurrency, settings.getint("CONCURRENT_REQUESTS"))
+        # AutoThrottle aims at this many requests in flight: without it its default target (2) would win.
+        options["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(concurrency)
+    if no_extract:
+        options["NEWSARCHIVE_EXTRACT"] = False
     if delay is not None:
         options["DOWNLOAD_DELAY"] = delay
         options["AUTOTHROTTLE_START_DELAY"] = max(delay, 0.01)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,7 @@ from newsarchive.spiders.pages import PageAnalysis, analyse_page
 from newsarchive.spiders.profiles import GENERIC, SiteProfile
 from newsarchive.spiders.requisites import css_requisites, is_stylesheet
 from newsarchive.spiders.seen import SeenSet, load_seen
+from newsarchive.spiders.workers import WorkerPool
 
 _SKIPPED_SUFFIX = re.compile(r"\.(?:" + "|".join(map(re.escape, IGNORED_EXTENSIONS)) + r")$", re.IGNORECASE)
 
@@ -97,6 +98,7 @@ class NewsSpider(scrapy.Spider):
         self.since = since
         self.languages = set(languages)
         self.refresh = False  # NEWSARCHIVE_REFRESH, read when the crawl starts
+        self._extract = True  # NEWSARCHIVE_EXTRACT, read when the crawl starts
         self._article_url = (
             ArticleUrlPattern(re.compile(profile.article_url_pattern)) if profile.article_url_pattern else None
         )
@@ -104,7 +106,12 @@ class NewsSpider(scrapy.Spider):
         self._tz = zone(profile.hints.timezone)
         # Dates a feed, sitemap or listing gave, for the same URL met later as an undated link.
         self._dates: dict[str, datetime] = {}
-        self._executor: ThreadPoolExecutor | None = None
+        # Links already requested in this run, as met and as normalised (string hashes: small for big crawls).
+        # Checked before any other work, so a link met again costs a set lookup, not a Request that Scrapy's
+        # dupefilter then drops.
+        self._requested: set[int] = set()
+        # Page analysis: worker processes (NEWSARCHIVE_EXTRACT_WORKERS of them), or with 0 one thread here.
+        self._pool: WorkerPool | ThreadPoolExecutor | None = None
         self.seen: SeenSet | None = None
         self.validators: ValidatorStore | None = None
         self.facts = SiteFacts()
@@ -164,6 +171,7 @@ class NewsSpider(scrapy.Spider):
         indexes = archive / "indexes"
         self.refresh = self.settings.getbool("NEWSARCHIVE_REFRESH")
         self.requisites = self.settings.getbool("NEWSARCHIVE_REQUISITES", True)
+        self._extract = self.settings.getbool("NEWSARCHIVE_EXTRACT", True)
         self.seen = load_seen(indexes, self.profile.trailing_slash)
         self.facts = load_facts(archive) or SiteFacts()
         self._not_article_log = NotArticleLog(indexes, datetime.now(UTC))
@@ -172,6 +180,7 @@ class NewsSpider(scrapy.Spider):
         editions = [e for e in self.profile.editions if not self.languages or e.language in self.languages]
         homes = [*(url for edition in editions for url in edition.home), *self.profile.start_urls, *self.start_urls]
         self._homes = {self._normalize(self.profile.absolute(url)) for url in homes}
+        self._start_analysis()
         for url, kind in self._start_points():
             request = self._request(Link(url, None, kind))
             if request is not None:
@@ -209,7 +218,12 @@ class NewsSpider(scrapy.Spider):
 
     def _request(self, link: Link, rank: int = 0, priority: int | None = None) -> scrapy.Request | None:
         """A request for a discovered link, or None when it is out of scope, archived or too old."""
+        if hash(link.url) in self._requested:
+            return None
         url = self._normalize(link.url)
+        if hash(url) in self._requested:
+            self._requested.add(hash(link.url))
+            return None
         if not self.in_scope(url):
             return None
         kind = self._kind_of(Link(url, link.date, link.kind, link.listed))
@@ -243,6 +257,7 @@ class NewsSpider(scrapy.Spider):
             meta["newsarchive_lastmod"] = link.date.isoformat()
         if priority is None:
             priority = PRIORITY[kind]
+        self._requested.update((hash(link.url), hash(url)))
         return scrapy.Request(url, callback=self.parse, priority=priority - min(rank, _RANKS - 1), meta=meta)
 
     def _requisite_requests(self, urls: Iterable[str]) -> Iterator[scrapy.Request]:
@@ -279,20 +294,18 @@ class NewsSpider(scrapy.Spider):
             return
         if content_type and not _ANALYSED_TYPES.search(content_type):
             return
-        if self._executor is None:
-            workers = self.settings.getint("NEWSARCHIVE_EXTRACT_WORKERS", 2)
-            self._executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="extract")
-        analysis: PageAnalysis = await asyncio.get_running_loop().run_in_executor(
-            self._executor,
-            analyse_page,
-            response.body,
-            response.url,
-            content_type,
-            self.profile.hints,
-            self._article_url,
-            self.profile.listing,
-            # Listed by a feed or sitemap, or shaped like the site's known articles (learned up to now).
-            kind == ARTICLE or self.is_article_url(response.url),
+        analysis: PageAnalysis = await asyncio.wrap_future(
+            self._analyse(
+                response.body,
+                response.url,
+                content_type,
+                self.profile.hints,
+                self._article_url,
+                self.profile.listing,
+                # Listed by a feed or sitemap, or shaped like the site's known articles (learned up to now).
+                kind == ARTICLE or self.is_article_url(response.url),
+                self._extract,
+            )
         )
         self._remember_lastmod(response)
         self._learn(analysis, kind, response.url)
@@ -309,6 +322,18 @@ class NewsSpider(scrapy.Spider):
         if self.requisites and (verdict.article is not None or response.request.url in self._homes):
             for request in self._requisite_requests(analysis.requisites):
                 yield request
+
+    def _start_analysis(self) -> None:
+        """Start the page analysis workers now, so their start-up overlaps the first downloads."""
+        workers = self.settings.getint("NEWSARCHIVE_EXTRACT_WORKERS")
+        self._pool = WorkerPool(workers) if workers > 0 else ThreadPoolExecutor(1, thread_name_prefix="analysis")
+
+    def _analyse(self, *args: Any) -> Future[PageAnalysis]:
+        """:func:`~newsarchive.spiders.pages.analyse_page` off the reactor thread."""
+        if self._pool is None:
+            self._start_analysis()
+        assert self._pool is not None
+        return self._pool.submit(analyse_page, *args)
 
     def _learn(self, analysis: PageAnalysis, kind: str, url: str) -> None:
         """What the page taught about its site: article URLs (its own when it declared itself one, the items of
@@ -388,8 +413,8 @@ class NewsSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         """Stop the extraction workers; close the not-articles log; keep what was learned."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.shutdown()
         if self._not_article_log is not None:
             self._not_article_log.close()
         if self.facts.learned:

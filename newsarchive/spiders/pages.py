@@ -45,9 +45,11 @@ def analyse_page(
     is_article_url: Callable[[str], bool] | None = None,
     listing: ListingHints = NO_LISTING_HINTS,
     known_article_url: bool = False,
+    extract: bool = True,
 ) -> PageAnalysis:
     """Parse once; discovery links from the document; the verdict on it as an article (``is_article_url`` and
-    ``known_article_url`` as :func:`~newsarchive.extract.article_from_page` takes them)."""
+    ``known_article_url`` as :func:`~newsarchive.extract.article_from_page` takes them), unless not ``extract``
+    (an archive-only crawl)."""
     tz = zone(hints.timezone)
     if _JSON_TYPES.search(content_type):
         return PageAnalysis(links=json_feed_links(body, url, tz))
@@ -58,5 +60,7 @@ def analyse_page(
         return PageAnalysis()
     found = html_discovery(tree, url, listing, tz)
     requisites = html_requisites(tree, url)  # first: extraction may prune the tree
+    if not extract:
+        return PageAnalysis(found.links, found.feeds, found.next_page, requisites=requisites)
     verdict = article_from_page(tree, url, hints, is_article_url, known_article_url=known_article_url)
     return PageAnalysis(found.links, found.feeds, found.next_page, verdict, verdict.offsets, requisites)

@@ -32,6 +32,7 @@ PROFILE_SCHEMA: dict[str, Any] = {
     "name": STRING,
     "description": STRING,
     "hosts": STRINGS,
+    "asset_hosts": STRINGS,
     "base_url": STRING,
     "start_urls": STRINGS,
     "timezone": STRING,

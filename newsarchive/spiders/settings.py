@@ -1,6 +1,7 @@
 """newsarchive's Scrapy settings (``scrapy.cfg`` points here); ``crawl()`` layers its options on top."""
 
 from newsarchive.archive.content import MAX_DECODED_SIZE
+from newsarchive.spiders.workers import default_workers
 
 BOT_NAME = "newsarchive"
 # The spider module only: walking the package would import every module (sharedqueue needs scrapy-redis).
@@ -104,8 +105,12 @@ ITEM_PIPELINES = {
     "newsarchive.spiders.pipelines.ArticleIndexPipeline": 300,
 }
 
-# Article extraction runs on this many worker threads, off the reactor thread.
-NEWSARCHIVE_EXTRACT_WORKERS = 2
+# Page analysis (parsing, links, article extraction) runs in this many worker processes (spiders/workers.py);
+# 0 runs it on one thread of the crawl's own process.
+NEWSARCHIVE_EXTRACT_WORKERS = default_workers()
+# False (crawl --no-extract): archive only, WARCs and CDXJ; pages are parsed for links, articles are not
+# extracted (`newsarchive reindex` does it later).
+NEWSARCHIVE_EXTRACT = True
 NEWSARCHIVE_WARC_MAX_SIZE = 1_000_000_000
 NEWSARCHIVE_WARC_PREFIX = "newsarchive"
 # Who runs the crawl, named in each WARC's warcinfo (--operator, $NEWSARCHIVE_OPERATOR, or the profile's operator).
