@@ -32,7 +32,8 @@ PROFILE_SCHEMA: dict[str, Any] = {
     "name": STRING,
     "description": STRING,
     "hosts": STRINGS,
-    "asset_hosts": STRINGS,
+    "asset_hosts": STRINGS,  # hosts (CDNs) fetched for page requisites only
+    "operator": STRING,  # who runs crawls with this profile, for the warcinfo
     "base_url": STRING,
     "start_urls": STRINGS,
     "timezone": STRING,
