@@ -147,8 +147,11 @@ class SiteFacts:
         return self._shapes[host]
 
     def is_article_url(self, url: str) -> bool:
-        """Whether ``url`` has the shape of its site's known articles."""
-        return self.article_shapes(url)(url)
+        """Whether ``url`` has the shape of its site's known articles; until they are known, whether it has an
+        article's shape at all (a slug, an id, a file name): a page met before the evidence arrived is judged
+        as an article, so an article of an older template is never passed over for coming early."""
+        shapes = self.article_shapes(url)
+        return shapes(url) if shapes else is_article_shape(url_shape(url))
 
     def utc_offset(self, url: str) -> str | None:
         """The learned UTC offset of ``url``'s site, as ``+04:00``; None when its timestamps stated none."""
