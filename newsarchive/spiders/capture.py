@@ -20,7 +20,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
@@ -180,10 +180,10 @@ class WarcCapture:
         self.stats.inc_value("newsarchive/warc_records", 2)
         self.stats.inc_value("newsarchive/warc_bytes", location.length)
 
-    def spider_closed(self, spider: scrapy.Spider) -> Deferred[object]:
+    async def spider_closed(self, spider: scrapy.Spider) -> None:
         """Close and rename the open WARC; wait for every file being closed."""
         self.writer.close()
-        return self.closes.wait()
+        await maybe_deferred_to_future(self.closes.wait())
 
 
 class BackgroundCloses:
