@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+import urllib.error
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,24 @@ def test_workers_ignore_sigint_and_exit_when_the_pool_shuts_down():
     assert pool.submit(abs, -3).result(timeout=60) == 3
     pool.shutdown()
     assert _wait_gone(pids) == []
+
+
+def test_an_exception_that_cannot_be_unpickled_fails_its_job_and_the_worker_goes_on(monkeypatch):
+    # HTTPError's __init__ takes five arguments: it pickles, but does not unpickle.
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))  # the worker imports this module
+    with WorkerPool(1) as pool:
+        future = pool.submit(_raise_http_error)
+        with pytest.raises(RuntimeError, match="HTTPError"):
+            future.result(timeout=60)
+        assert pool.submit(abs, -4).result(timeout=60) == 4
+
+
+def _raise_http_error() -> None:
+    raise urllib.error.HTTPError("http://example.test/", 500, "boom", {}, None)  # type: ignore[arg-type]
+
+
+def test_a_job_the_worker_cannot_load_fails_alone():
+    with WorkerPool(1) as pool:  # this test module is not importable in the worker here
+        with pytest.raises(ModuleNotFoundError):
+            pool.submit(_raise_http_error).result(timeout=60)
+        assert pool.submit(abs, -5).result(timeout=60) == 5

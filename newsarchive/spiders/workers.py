@@ -12,8 +12,10 @@ every core to work. A worker is a fresh interpreter (``python -m newsarchive.spi
 - it ignores SIGINT and SIGTERM: a Ctrl-C reaches the whole process group, and the crawl's graceful stop
   still needs its workers to analyse the pages in flight; the crawl ends them by closing their pipes.
 
-Jobs are ``(id, function, args)`` pickled onto the job pipe, results ``(id, ok, value)`` pickled back; so the
-function must be importable and its arguments plain values. One thread per worker feeds its pipe (a write of a
+Jobs are ``(id, function, args)`` pickled onto the job pipe, results sent back as a frame (the job id and a length, 8
+bytes each, then the pickle of ``(ok, value)``), so a result that cannot be unpickled here (an exception class whose
+``__init__`` takes other arguments) fails its own job, not the stream; the function must be importable and
+its arguments plain values. One thread per worker feeds its pipe (a write of a
 large page never blocks the caller), one reads its results and resolves the caller's
 :class:`concurrent.futures.Future` (``asyncio.wrap_future`` makes it awaitable on the reactor's loop).
 This module is plain Python: no Scrapy.
@@ -29,6 +31,7 @@ import os
 import pickle
 import queue
 import signal
+import struct
 import subprocess
 import sys
 import threading
@@ -40,6 +43,7 @@ from typing import Any, BinaryIO
 import newsarchive
 
 PR_SET_PDEATHSIG = 1
+_FRAME = struct.Struct(">QQ")  # job id, length of the pickle after it
 # How long shutdown() waits for a worker to finish its last job before killing it.
 SHUTDOWN_TIMEOUT = 10.0
 _PACKAGE_ROOT = str(Path(newsarchive.__file__).resolve().parent.parent)
@@ -101,7 +105,10 @@ class _Worker:
         assert stream is not None
         try:
             while (job := self._jobs.get()) is not None:
-                pickle.dump(job, stream, protocol=pickle.HIGHEST_PROTOCOL)
+                job_id, function, args = job
+                # The call is pickled apart, so a worker that cannot load it fails that job only.
+                call = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((job_id, call), stream, protocol=pickle.HIGHEST_PROTOCOL)
                 stream.flush()
         except (OSError, ValueError):  # the worker is gone; the reader fails what it had
             pass
@@ -114,12 +121,22 @@ class _Worker:
         assert stream is not None
         while True:
             try:
-                job_id, ok, value = pickle.load(stream)
-            except (EOFError, OSError, pickle.UnpicklingError):
+                head = stream.read(_FRAME.size)
+                if len(head) < _FRAME.size:
+                    break
+                job_id, length = _FRAME.unpack(head)
+                data = stream.read(length)
+            except OSError:
                 break
+            if len(data) < length:
+                break
+            try:
+                ok, value = pickle.loads(data)
+            except Exception as error:  # any unpickling failure fails its job, and the next frame is read
+                ok, value = False, RuntimeError(f"page analysis result could not be read: {error!r}")
             with self._lock:
                 future = self.pending.pop(job_id, None)
-            if future is None:
+            if future is None or future.done():
                 continue
             if ok:
                 future.set_result(value)
@@ -130,7 +147,8 @@ class _Worker:
         with self._lock:
             orphans, self.pending = list(self.pending.values()), {}
         for future in orphans:
-            future.set_exception(WorkerCrashedError(f"page analysis worker {self.process.pid} exited with {code}"))
+            if not future.done():
+                future.set_exception(WorkerCrashedError(f"page analysis worker {self.process.pid} exited with {code}"))
 
 
 class WorkerPool:
@@ -211,19 +229,22 @@ def serve(parent_pid: int) -> None:
     jobs, results = _private_pipes()
     while True:
         try:
-            job_id, function, args = pickle.load(jobs)
+            job_id, call = pickle.load(jobs)
         except (EOFError, OSError):
             return
         try:
-            answer = (job_id, True, function(*args))
+            function, args = pickle.loads(call)
+            answer: tuple[bool, Any] = (True, function(*args))
         except Exception as error:
-            answer = (job_id, False, error)
+            answer = (False, error)
         try:
             data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as error:  # an unpicklable result or exception: say what it was
-            data = pickle.dumps((job_id, False, RuntimeError(f"{type(error).__name__}: {error}")))
+            pickle.loads(data)  # an exception that cannot be read back is sent as its message
+        except Exception as error:
+            failure = error if answer[0] else answer[1]
+            data = pickle.dumps((False, RuntimeError(f"{type(failure).__name__}: {failure}")))
         try:
-            results.write(data)
+            results.write(_FRAME.pack(job_id, len(data)) + data)
             results.flush()
         except OSError:
             return
