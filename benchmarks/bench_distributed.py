@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from big_site import write_big_site  # noqa: E402
 from fixture_site import run_site  # noqa: E402
+from helpers import max_in_flight  # noqa: E402
 from redis_server import run_redis  # noqa: E402
 
 
@@ -44,15 +45,6 @@ def crawl(workers: int, site_url: str, archive: Path, redis_url: str | None, con
     if any(codes):
         raise SystemExit(f"a crawl failed: exit codes {codes}")
     return time.monotonic() - started
-
-
-def overlap(entries: list[dict]) -> int:
-    events = sorted([(e["started"], 1) for e in entries] + [(e["ended"], -1) for e in entries])
-    peak = current = 0
-    for _, step in events:
-        current += step
-        peak = max(peak, current)
-    return peak
 
 
 def main() -> None:
@@ -80,7 +72,7 @@ def main() -> None:
                 exported = subprocess.run([sys.executable, "-m", "newsarchive", "export", "--archive", str(archive)],
                                           capture_output=True, text=True, cwd=ROOT, check=True).stdout  # fmt: skip
                 figures = (len(entries), sum(paths[p] for p in article_paths),
-                           sum(c - 1 for c in paths.values() if c > 1), overlap(entries),
+                           sum(c - 1 for c in paths.values() if c > 1), max_in_flight(entries),
                            len({json.loads(line)["url"] for line in exported.splitlines()}))  # fmt: skip
                 print(f"{label:<22} " + " ".join(f"{n:>8}" for n in figures) + f" {seconds:>8.1f}")
 

@@ -25,6 +25,16 @@ def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def max_in_flight(requests: list[dict[str, Any]]) -> int:
+    """The most requests a fixture server was handling at once (from its log's started/ended times)."""
+    events = sorted([(r["started"], 1) for r in requests] + [(r["ended"], -1) for r in requests])
+    busy = peak = 0
+    for _, change in events:
+        busy += change
+        peak = max(peak, busy)
+    return peak
+
+
 def run_cli(
     *args: str, timeout: float = 300, cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -42,17 +52,17 @@ def run_cli(
     )
 
 
-def start_cli(*args: str, **popen: Any) -> subprocess.Popen[str]:
-    """``python -m newsarchive ARGS`` started in the background (stderr captured)."""
+def start_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """``python -m newsarchive ARGS`` started in the background, stdout and stderr piped (text); ``env`` adds
+    variables. For a test that signals, kills or races the process."""
     return subprocess.Popen(
         [sys.executable, "-m", "newsarchive", *args],
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
-        env=cli_env(),
+        env=cli_env(env),
         cwd=REPO_ROOT,
-        **popen,
     )
 
 

@@ -7,10 +7,8 @@ site's request log (one line per request, with its start and end time) is the wi
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -21,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from big_site import write_big_site
 from fixture_site import RunningSite, run_site
-from helpers import FIXTURE_PROFILE, REPO_ROOT, run_cli
+from helpers import FIXTURE_PROFILE, max_in_flight, run_cli, start_cli
 from redis_server import free_port
 
 from newsarchive.archive.articles import read_index
@@ -35,16 +33,8 @@ JOB_TARGET = "http://127.0.0.1:9/"  # never requested: the refused crawls stop b
 def start_worker(archive: Path, redis_url: str, *targets: str, env: dict[str, str] | None = None,
                  extra: tuple[str, ...] = ()) -> subprocess.Popen[str]:  # fmt: skip
     """One worker: ``newsarchive crawl TARGETS --redis URL`` in a process of its own."""
-    command = [sys.executable, "-m", "newsarchive", "crawl", *targets, "--archive", str(archive),
-               "--redis", redis_url, "--delay", "0", "--concurrency", str(CONCURRENCY), *extra]  # fmt: skip
-    return subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=REPO_ROOT,
-        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT), **(env or {})),
-    )
+    return start_cli("crawl", *targets, "--archive", str(archive), "--redis", redis_url, "--delay", "0",
+                     "--concurrency", str(CONCURRENCY), *extra, env=env)  # fmt: skip
 
 
 def finish(worker: subprocess.Popen[str], timeout: float = 600) -> tuple[int, str]:
@@ -65,16 +55,6 @@ def exported(archive: Path) -> list[dict[str, Any]]:
     result = run_cli("export", "--archive", str(archive))
     assert result.returncode == 0, result.stderr
     return [json.loads(line) for line in result.stdout.splitlines()]
-
-
-def max_overlap(entries: list[dict[str, Any]]) -> int:
-    """The most requests the server was serving at one moment (from each request's start and end time)."""
-    events = sorted([(e["started"], 1) for e in entries] + [(e["ended"], -1) for e in entries])
-    peak = current = 0
-    for _, step in events:
-        current += step
-        peak = max(peak, current)
-    return peak
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +94,7 @@ def test_the_merged_export_has_every_article_once(two_workers):
 
 
 def test_combined_in_flight_requests_never_exceed_the_concurrency(two_workers):
-    assert max_overlap(two_workers["log"]) <= CONCURRENCY
+    assert max_in_flight(two_workers["log"]) <= CONCURRENCY
 
 
 def test_verify_reindex_and_show_read_every_workers_files(two_workers, tmp_path):
@@ -145,7 +125,7 @@ def test_a_worker_killed_mid_crawl_leaves_its_requests_to_the_other(tmp_path, re
         code, stderr = finish(survivor)
         assert code == 0, stderr
         assert sorted(article["url"] for article in exported(archive)) == sorted(a["url"] for a in site.articles)
-        assert max_overlap(site.requests()) <= CONCURRENCY
+        assert max_in_flight(site.requests()) <= CONCURRENCY
 
 
 def _index_lines(archive: Path) -> int:

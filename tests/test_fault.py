@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from big_site import write_big_site
 from fixture_site import run_site
-from helpers import REPO_ROOT, iter_records, run_cli, warc_files, warcio_check
+from helpers import REPO_ROOT, iter_records, run_cli, start_cli, warc_files, warcio_check
 from hostile_site import run_hostile_site
 from warcio.archiveiterator import ArchiveIterator
 
@@ -39,16 +39,8 @@ ARTICLE_PATH = re.compile(r"^/(?:(?:ru|en)/)?[a-z0-9-]+/[a-z0-9-]+-\d+/?$")
 def _start_crawl(site_url: str, archive: Path, *extra: str) -> subprocess.Popen[str]:
     # No profile: the generic path must recognise the older template's articles by itself. No page requisites:
     # thousands of articles' photos would triple the requests of every round (test_requisites covers them).
-    command = [sys.executable, "-m", "newsarchive", "crawl", site_url + "/", site_url + "/sitemap.xml",
-               "--archive", str(archive), "--delay", "0", "--concurrency", "16", "--no-requisites", *extra]  # fmt: skip
-    return subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=REPO_ROOT,
-        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
-    )
+    return start_cli("crawl", site_url + "/", site_url + "/sitemap.xml", "--archive", str(archive),
+                     "--delay", "0", "--concurrency", "16", "--no-requisites", *extra)  # fmt: skip
 
 
 def _wait_for(condition, crawl: subprocess.Popen[str], timeout: float = 180.0) -> None:

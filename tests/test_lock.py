@@ -12,25 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import FIXTURE_PROFILE, REPO_ROOT, run_cli
+from helpers import FIXTURE_PROFILE, REPO_ROOT, run_cli, start_cli
 
 from newsarchive.archive.lock import ArchiveLock, lock_holder
 from newsarchive.archive.runs import read_runs
 from newsarchive.errors import ArchiveLockedError
 
 CONTENDERS = 4
-
-
-def _cli_process(*args: str) -> subprocess.Popen[str]:
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    return subprocess.Popen(
-        [sys.executable, "-m", "newsarchive", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=REPO_ROOT,
-    )
 
 
 def _wait_for(condition, timeout: float = 60.0) -> None:
@@ -47,7 +35,7 @@ def race(news_site, tmp_path_factory) -> dict:
     # Slow enough (delay 0.4 s per request) that every contender starts while the winner still runs.
     args = ("crawl", news_site.url + "/", "--archive", str(archive), "--config", str(FIXTURE_PROFILE),
             "--delay", "0.4", "--concurrency", "1", "--max-pages", "12")  # fmt: skip
-    crawls = [_cli_process(*args) for _ in range(CONTENDERS)]
+    crawls = [start_cli(*args) for _ in range(CONTENDERS)]
     index = archive / "indexes"
     _wait_for(lambda: index.is_dir() and any(p.stat().st_size for p in index.glob("articles-*.jsonl")))
     # The winner is paused while the readers run, so it still holds the lock however slow the machine is.

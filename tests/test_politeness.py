@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from discovery_sites import report_az_profile_on, requested_paths, write_site
 from fixture_site import run_site
-from helpers import run_cli
+from helpers import max_in_flight, run_cli
 
 CRAWL_DELAY = 0.4
 MAX_PAGES = 6
@@ -29,16 +29,6 @@ def crawl_and_log(site, profile: Path, archive: Path, *extra: str) -> list[dict[
     assert result.returncode == 0, result.stderr
     fetched = int(re.search(r"Fetched (\d+) pages", result.stderr)[1])
     return site.requests(at_least=fetched)
-
-
-def max_in_flight(requests: list[dict[str, Any]]) -> int:
-    """The most requests the server was handling at once (from the log's started/ended times)."""
-    events = sorted([(r["started"], 1) for r in requests] + [(r["ended"], -1) for r in requests])
-    busy = peak = 0
-    for _, change in events:
-        busy += change
-        peak = max(peak, busy)
-    return peak
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from newsarchive.extract import ArticleUrlPattern, ExtractionHints
+from newsarchive.extract import ArticleUrlPattern, ExtractionHints, PageVerdict
 from newsarchive.extract.shapes import UrlShapes, is_article_shape, url_shape
 
 FACTS_NAME = "site-facts.json"
@@ -134,6 +134,14 @@ class SiteFacts:
         if facts.utc_offset() != before:
             self._changed()
 
+    def learn_page(self, url: str, verdict: PageVerdict, offsets: tuple[str, ...] | None = None) -> None:
+        """What one analysed page teaches: its timestamps' offsets (``offsets``, a feed's or sitemap's, else the
+        verdict's) and, when it declared itself an article and was one, its URL's shape. The crawl and
+        ``reindex`` learn through this one call."""
+        self.learn_offsets(url, verdict.offsets if offsets is None else offsets)
+        if verdict.declared and verdict.article is not None:
+            self.learn_article_url(url)
+
     def _changed(self) -> None:
         self.changed = True
         self.revision += 1
@@ -157,11 +165,6 @@ class SiteFacts:
         """The learned UTC offset of ``url``'s site, as ``+04:00``; None when its timestamps stated none."""
         facts = self.hosts.get(host_of(url))
         return facts.utc_offset() if facts else None
-
-    @property
-    def confident(self) -> bool:
-        """Every host known has article shapes and an offset (nothing more to learn for the rule)."""
-        return bool(self.hosts) and all(f.article_shapes() and f.utc_offset() for f in self.hosts.values())
 
     def to_dict(self) -> dict[str, Any]:
         """The facts as JSON-ready data (counts, and what they imply, for a human reading the file)."""

@@ -135,15 +135,8 @@ def page_captures(
     for url, tree, location in _html_pages(archive, warcs, captures, skip):
         known = is_article_url is None and facts.is_article_url(url)
         verdict = article_from_page(tree, url, hints, is_article_url, known_article_url=known)
-        learn_from_verdict(facts, url, verdict)
+        facts.learn_page(url, verdict)
         yield PageCapture(url, location, verdict)
-
-
-def learn_from_verdict(facts: SiteFacts, url: str, verdict: PageVerdict) -> None:
-    """What a page taught about its site: a declared article's URL shape, its timestamps' offsets."""
-    facts.learn_offsets(url, verdict.offsets)
-    if verdict.declared and verdict.article is not None:
-        facts.learn_article_url(url)
 
 
 def _html_pages(

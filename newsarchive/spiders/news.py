@@ -339,9 +339,7 @@ class NewsSpider(scrapy.Spider):
         """What the page taught about its site: article URLs (its own when it declared itself one, the items of
         a feed or sitemap) and the UTC offsets its timestamps state; kept in the archive when that changed."""
         facts = self.facts
-        facts.learn_offsets(url, analysis.offsets)
-        if analysis.verdict.declared and analysis.article is not None:
-            facts.learn_article_url(url)
+        facts.learn_page(url, analysis.verdict, analysis.offsets)
         if kind in (FEED, NEWS_SITEMAP, SITEMAP):
             for link in analysis.links:
                 if link.kind == ARTICLE:
