@@ -20,8 +20,18 @@ from helpers import run_cli
 from newsarchive.archive.articles import read_index
 from newsarchive.archive.urls import normalize_url
 from newsarchive.errors import ConfigError
-from newsarchive.spiders.discovery import ARTICLE, SITEMAP, json_feed_links, robots_sitemaps, url_date, xml_links
-from newsarchive.spiders.profiles import bundled_profiles, load_profile, resolve_targets
+from newsarchive.extract import parse_html
+from newsarchive.extract.dates import zone
+from newsarchive.spiders.discovery import (
+    ARTICLE,
+    SITEMAP,
+    html_discovery,
+    json_feed_links,
+    robots_sitemaps,
+    url_date,
+    xml_links,
+)
+from newsarchive.spiders.profiles import ListingHints, bundled_profiles, load_profile, resolve_targets
 
 # ------------------------------------------------------------------------------------------ URLs
 
@@ -91,6 +101,25 @@ def test_report_az_news_feed_json_and_robots_sitemap_lines_are_read():
     assert [link.url for link in robots_sitemaps(robots, "https://report.az/robots.txt")] == [
         "https://report.az/sitemap.xml"
     ]
+
+
+MOST_READ = """<html><body><ul class="menu"><li><a href="/ru/ekonomika/">Экономика 2025</a></li></ul>
+<aside><ol class="most-read">
+<li><a href="/ru/ekonomika/old-story-1871281/">Old story</a><span class="news-date">19 августа, 2025</span></li>
+<li><a href="/ru/ekonomika/a-1/">A</a> <a href="/ru/ekonomika/b-2/">B</a> 20 августа, 2025</li>
+</ol></aside></body></html>"""
+
+
+def test_a_link_shown_with_a_date_outside_any_listing_carries_that_date():
+    # A "most read" block dates its links: --since need not fetch an old article to learn its age.
+    tree = parse_html(MOST_READ.encode(), b"text/html")
+    found = html_discovery(tree, "https://report.az/ru/", ListingHints(item=".news-item"), zone("+04:00"))
+    dates = {link.url.removeprefix("https://report.az"): link.date for link in found.links}
+    assert dates["/ru/ekonomika/old-story-1871281/"] == datetime(2025, 8, 18, 20, tzinfo=UTC)
+    assert not any(link.listed for link in found.links)
+    # A menu item with a number in its name, and an item holding two links, date nothing.
+    assert dates["/ru/ekonomika/"] is None
+    assert dates["/ru/ekonomika/a-1/"] is None and dates["/ru/ekonomika/b-2/"] is None
 
 
 # ------------------------------------------------------------------------------------------ profiles

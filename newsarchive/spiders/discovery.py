@@ -32,6 +32,7 @@ ROBOTS = "robots"
 # What a page needs to render (stylesheet, image, font, icon): archived, never parsed for links or articles.
 REQUISITE = "requisite"
 
+_DIGIT = re.compile(r"\d")
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|$|[^0-9])")
 _FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/feed+json"}
 # The timestamps of feeds and sitemaps, read for the offset they state (not parsed: a regex over the bytes).
@@ -212,11 +213,13 @@ def html_discovery(tree: html.HtmlElement, url: str, listing: ListingHints, tz: 
             feeds.append(Link(element.get("href") or "", None, FEED))
     next_page = _next_page(tree, url, listing.page_param)
     listed = _listed_links(tree, url, listing, tz)
+    mentioned = _dated_mentions(tree, url, tz)
     links = []
     for href in _hrefs(tree):
         absolute = absolute_http_url(url, href)
         if absolute:
-            links.append(Link(absolute, listed.get(absolute) or url_date(absolute), listed=absolute in listed))
+            moment = listed.get(absolute) or mentioned.get(absolute) or url_date(absolute)
+            links.append(Link(absolute, moment, listed=absolute in listed))
     return HtmlDiscovery(_absolute(feeds, url), next_page, _unique(links))
 
 
@@ -261,6 +264,24 @@ def _listed_links(
         for anchor in item.iter("a"):
             if absolute := absolute_http_url(url, anchor.get("href")):
                 found.setdefault(absolute, moment)
+    return found
+
+
+def _dated_mentions(tree: html.HtmlElement, url: str, tz: tzinfo | None) -> dict[str, datetime]:
+    """Links shown with a date outside any listing: an ``<li>`` or ``<article>`` holding one link and a visible
+    date beside it ("most read" and "latest" blocks). Dated, ``--since`` need not fetch an old one to learn it."""
+    found: dict[str, datetime] = {}
+    for item in tree.iter("li", "article"):
+        anchors = list(item.iter("a"))
+        if len(anchors) != 1:
+            continue
+        beside = item.text_content().replace(anchors[0].text_content(), " ", 1)
+        if not _DIGIT.search(beside):
+            continue
+        href = absolute_http_url(url, anchors[0].get("href"))
+        shown = parse_visible(beside, tz)
+        if href and shown and (moment := parse_date(shown, tz)):
+            found.setdefault(href, moment)
     return found
 
 
