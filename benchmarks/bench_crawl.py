@@ -305,8 +305,8 @@ def stage_costs(run: Run, work: Path) -> dict[str, float]:
     from newsarchive.archive.articles import ArticleIndex
     from newsarchive.archive.records import HttpExchange, RecordLocation
     from newsarchive.archive.writer import WarcWriter
+    from newsarchive.discover.pages import analyse_page
     from newsarchive.extract import ExtractionHints
-    from newsarchive.spiders.pages import analyse_page
 
     archive: Path = run.extra["archive"]  # type: ignore[assignment]
     exchanges: list[HttpExchange] = []

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from extraction import DATA_ENV, DEFAULT_DATA, load_pages
 
+from newsarchive.discover.pages import analyse_page
 from newsarchive.extract import ExtractionHints
-from newsarchive.spiders.pages import analyse_page
 
 HINTS = ExtractionHints()
 

@@ -17,8 +17,8 @@ import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 
+from newsarchive.discover.pages import analyse_page
 from newsarchive.extract import ExtractionHints
-from newsarchive.spiders.pages import analyse_page
 
 
 class NoopSpider(scrapy.Spider):

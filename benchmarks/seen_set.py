@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsarchive.spiders.seen import CACHE_NAME, load_seen  # noqa: E402
+from newsarchive.archive.seen import CACHE_NAME, load_seen  # noqa: E402
 
 SECTIONS = ("ekonomika", "vneshnyaya-politika", "politika", "obshestvo", "sport")
 
@@ -106,7 +106,7 @@ def main() -> None:
         print("topped-up (+1,000):       ", in_fresh_process(indexes))
         print("warm + 100,000 lookups:   ", in_fresh_process(indexes, lookups=100_000))
         baseline = subprocess.run(
-            [sys.executable, "-c", "import resource, newsarchive.spiders.seen; "
+            [sys.executable, "-c", "import resource, newsarchive.archive.seen; "
              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)"],
             capture_output=True, text=True, check=True, cwd=ROOT,
         ).stdout.strip()  # fmt: skip

@@ -19,10 +19,7 @@ from helpers import run_cli
 
 from newsarchive.archive.articles import read_index
 from newsarchive.archive.urls import normalize_url
-from newsarchive.errors import ConfigError
-from newsarchive.extract import parse_html
-from newsarchive.extract.dates import zone
-from newsarchive.spiders.discovery import (
+from newsarchive.discover.links import (
     ARTICLE,
     SITEMAP,
     html_discovery,
@@ -31,7 +28,10 @@ from newsarchive.spiders.discovery import (
     url_date,
     xml_links,
 )
-from newsarchive.spiders.profiles import ListingHints, bundled_profiles, load_profile, resolve_targets
+from newsarchive.errors import ConfigError
+from newsarchive.extract import parse_html
+from newsarchive.extract.dates import zone
+from newsarchive.profiles import ListingHints, bundled_profiles, load_profile, resolve_targets
 
 # ------------------------------------------------------------------------------------------ URLs
 

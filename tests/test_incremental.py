@@ -22,11 +22,11 @@ from helpers import iter_records, run_cli
 
 from newsarchive.archive.articles import read_index
 from newsarchive.archive.reader import Archive
+from newsarchive.archive.seen import CACHE_NAME, load_seen
 from newsarchive.demo.site import FONT_PATH, LOGO_PATH, STYLESHEET_PATH
+from newsarchive.profiles import load_profile
 from newsarchive.spiders import capture
 from newsarchive.spiders.conditional import ValidatorStore, validators_from_records
-from newsarchive.spiders.profiles import load_profile
-from newsarchive.spiders.seen import CACHE_NAME, load_seen
 
 
 def changed_site(articles: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str], list[str]]:

@@ -32,7 +32,7 @@ from newsarchive.archive.replay import COLLECTION
 from newsarchive.archive.runs import read_runs
 from newsarchive.archive.warcinfo import parse_warc_fields
 from newsarchive.demo.site import FONT_PATH, LOGO_PATH, STYLESHEET_PATH
-from newsarchive.spiders.discovery import ARTICLE, REQUISITE
+from newsarchive.discover.links import ARTICLE, REQUISITE
 from newsarchive.spiders.news import _RANKS, PRIORITY
 
 SITE_WIDE = (STYLESHEET_PATH, LOGO_PATH, FONT_PATH)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from newsarchive.spiders.workers import WorkerCrashedError, WorkerPool
+from newsarchive.workers import WorkerCrashedError, WorkerPool
 
 
 def _stat_field(pid: int, index: int) -> str:

@@ -13,7 +13,7 @@ from newsarchive.archive.reader import Archive
 from newsarchive.cli import archive_option, cli
 from newsarchive.errors import ConfigError
 from newsarchive.extract import extract_article
-from newsarchive.spiders.profiles import bundled_profiles, load_profile
+from newsarchive.profiles import bundled_profiles, load_profile
 from newsarchive.words import plural
 
 

@@ -14,9 +14,9 @@ import click
 from newsarchive.archive.reader import ARCHIVE_ENV, DEFAULT_ARCHIVE
 from newsarchive.cli import archive_option, cli
 from newsarchive.config import CONFIG_NAME, load_crawl_config
+from newsarchive.profiles import bundled_profiles
 from newsarchive.spiders import settings as defaults
 from newsarchive.spiders.crawl import SHORT_LOG_FORMAT, CrawlSummary, crawl
-from newsarchive.spiders.profiles import bundled_profiles
 from newsarchive.words import plural
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from newsarchive.cli import cli
-from newsarchive.spiders.profiles import bundled_profiles
+from newsarchive.profiles import bundled_profiles
 
 
 @cli.command("sites")

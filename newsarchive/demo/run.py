@@ -16,8 +16,8 @@ from typing import Any
 from newsarchive.archive.reader import Archive
 from newsarchive.demo.server import start_server
 from newsarchive.errors import ConfigError
+from newsarchive.profiles import bundled_profiles
 from newsarchive.spiders.crawl import CrawlSummary, crawl
-from newsarchive.spiders.profiles import bundled_profiles
 
 DEMO_ARCHIVE = "newsarchive-demo"
 SITE_STATE = "demo-site.json"

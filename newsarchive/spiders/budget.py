@@ -21,7 +21,7 @@ from scrapy.exceptions import DropItem, IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.defer import deferred_from_coro
 
-from newsarchive.spiders.discovery import ARTICLE as ARTICLE_KIND
+from newsarchive.discover.links import ARTICLE as ARTICLE_KIND
 from newsarchive.spiders.news import KIND_META
 
 ARTICLES_STAT = "newsarchive/articles"  # index lines written (new articles and new versions)

@@ -26,16 +26,16 @@ from newsarchive.archive.lock import ArchiveLock, JobLock
 from newsarchive.archive.reader import Archive
 from newsarchive.archive.repair import RepairReport, repair
 from newsarchive.archive.runs import append_run
+from newsarchive.archive.seen import load_seen
 from newsarchive.errors import ArchiveLockedError, ArchiveWriteError, ConfigError, access_error
 from newsarchive.extract.dates import is_known_zone
 from newsarchive.jobs import RedisJob, archive_id, redact, worker_name
+from newsarchive.profiles import SiteProfile, check_start_url, resolve_targets
 from newsarchive.spiders.distributed import distributed_settings
 from newsarchive.spiders.logs import install_download_error_filter
 from newsarchive.spiders.news import NOT_ARTICLE_URLS_STAT, REQUISITES_STAT, NewsSpider
 from newsarchive.spiders.outcome import errors_by_kind, failures_of, start_problem
-from newsarchive.spiders.profiles import SiteProfile, check_start_url, resolve_targets
 from newsarchive.spiders.retry import BackoffRetryMiddleware
-from newsarchive.spiders.seen import load_seen
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ seen-set) unless ``refresh``; discovery pages are re-fetched every run, conditio
 (:mod:`newsarchive.spiders.conditional`). A listing's pagination is walked until a page reaches
 articles the archive already holds, or (with ``since``) a page whose items are all older.
 
-Page requisites (:mod:`newsarchive.spiders.requisites`) of article and home pages, and what their stylesheets
+Page requisites (:mod:`newsarchive.discover.requisites`) of article and home pages, and what their stylesheets
 name, are fetched at the lowest priority, on the site's hosts and the profile's ``asset_hosts``, once per crawl
 (Scrapy's duplicate filter) and again on every crawl that fetches a page naming them (unchanged ones become
 revisit records); they are never parsed for links or articles.
@@ -30,12 +30,9 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS
 
 from newsarchive.archive.articles import NotArticleLog
 from newsarchive.archive.facts import SiteFacts, load_facts, save_facts
+from newsarchive.archive.seen import SeenSet, load_seen
 from newsarchive.archive.urls import normalize_url
-from newsarchive.extract import ArticleUrlPattern
-from newsarchive.extract.dates import zone
-from newsarchive.spiders.capture import LOCATION_META
-from newsarchive.spiders.conditional import CONDITIONAL_META, ValidatorStore
-from newsarchive.spiders.discovery import (
+from newsarchive.discover.links import (
     ARTICLE,
     FEED,
     LISTING,
@@ -48,11 +45,14 @@ from newsarchive.spiders.discovery import (
     is_older,
     robots_sitemaps,
 )
-from newsarchive.spiders.pages import PageAnalysis, analyse_page
-from newsarchive.spiders.profiles import GENERIC, SiteProfile
-from newsarchive.spiders.requisites import css_requisites, is_stylesheet
-from newsarchive.spiders.seen import SeenSet, load_seen
-from newsarchive.spiders.workers import WorkerPool
+from newsarchive.discover.pages import PageAnalysis, analyse_page
+from newsarchive.discover.requisites import css_requisites, is_stylesheet
+from newsarchive.extract import ArticleUrlPattern
+from newsarchive.extract.dates import zone
+from newsarchive.profiles import GENERIC, SiteProfile
+from newsarchive.spiders.capture import LOCATION_META
+from newsarchive.spiders.conditional import CONDITIONAL_META, ValidatorStore
+from newsarchive.workers import WorkerPool
 
 _SKIPPED_SUFFIX = re.compile(r"\.(?:" + "|".join(map(re.escape, IGNORED_EXTENSIONS)) + r")$", re.IGNORECASE)
 
@@ -329,7 +329,7 @@ class NewsSpider(scrapy.Spider):
         self._pool = WorkerPool(workers) if workers > 0 else ThreadPoolExecutor(1, thread_name_prefix="analysis")
 
     def _analyse(self, *args: Any) -> Future[PageAnalysis]:
-        """:func:`~newsarchive.spiders.pages.analyse_page` off the reactor thread."""
+        """:func:`~newsarchive.discover.pages.analyse_page` off the reactor thread."""
         if self._pool is None:
             self._start_analysis()
         assert self._pool is not None

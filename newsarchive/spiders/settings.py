@@ -1,7 +1,7 @@
 """newsarchive's Scrapy settings (``scrapy.cfg`` points here); ``crawl()`` layers its options on top."""
 
 from newsarchive.archive.content import MAX_DECODED_SIZE
-from newsarchive.spiders.workers import default_workers
+from newsarchive.workers import default_workers
 
 BOT_NAME = "newsarchive"
 # The spider module only: walking the package would import every module (sharedqueue needs scrapy-redis).
@@ -105,7 +105,7 @@ ITEM_PIPELINES = {
     "newsarchive.spiders.pipelines.ArticleIndexPipeline": 300,
 }
 
-# Page analysis (parsing, links, article extraction) runs in this many worker processes (spiders/workers.py);
+# Page analysis (parsing, links, article extraction) runs in this many worker processes (workers.py);
 # 0 runs it on one thread of the crawl's own process.
 NEWSARCHIVE_EXTRACT_WORKERS = default_workers()
 # False (crawl --no-extract): archive only, WARCs and CDXJ; pages are parsed for links, articles are not

@@ -21,8 +21,8 @@ from newsarchive.archive.facts import remember_rule
 from newsarchive.archive.lock import ArchiveLock
 from newsarchive.archive.reader import Archive
 from newsarchive.errors import ConfigError
+from newsarchive.profiles import resolve_targets
 from newsarchive.spiders.crawl import record_run, repair_interrupted_crawl, summarize
-from newsarchive.spiders.profiles import resolve_targets
 
 ARCHIVE_ENV = "NEWSARCHIVE_ARCHIVE"
 

@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 from newsarchive.archive.facts import ArticleRule
 from newsarchive.errors import ConfigError
 from newsarchive.extract import ExtractionHints
-from newsarchive.spiders.profile_schema import validate_profile
+from newsarchive.profiles.schema import validate_profile
 
 _SELECTOR_FIELDS = ("title", "body", "date", "time", "category", "tags", "author")
 TRAILING_SLASH_POLICIES = ("keep", "add", "strip")
@@ -229,7 +229,7 @@ def load_profile(path: str | Path) -> SiteProfile:
 def bundled_profiles() -> dict[str, SiteProfile]:
     """The profiles shipped with newsarchive, by name."""
     found = {}
-    for entry in sorted(files("newsarchive.spiders").joinpath("profiles").iterdir(), key=lambda e: e.name):
+    for entry in sorted(files("newsarchive.profiles").iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
             profile = SiteProfile.from_dict(tomllib.loads(entry.read_text(encoding="utf-8")), entry.name)
             found[profile.name] = profile

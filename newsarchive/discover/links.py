@@ -1,4 +1,4 @@
-"""Discovery: where new articles show up, read from feeds, sitemaps, robots.txt and listing pages.
+"""Links: where new articles show up, read from feeds, sitemaps, robots.txt and listing pages.
 
 Plain functions over response bytes (no Scrapy), each returning :class:`Link` values: a URL, the date
 the source gives for it (feed ``pubDate``, sitemap ``lastmod`` or news ``publication_date``, a listing
@@ -20,7 +20,7 @@ from lxml import etree, html
 
 from newsarchive.extract.dates import parse_iso, parse_visible, stated_offset
 from newsarchive.extract.metadata import select, select_text
-from newsarchive.spiders.profiles import ListingHints
+from newsarchive.profiles import ListingHints
 
 FEED = "feed"
 SITEMAP = "sitemap"

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 
 from lxml import html
 
-from newsarchive.spiders.discovery import absolute_http_url
+from newsarchive.discover.links import absolute_http_url
 
 # url(...) and @import "..." in CSS; comments are removed first.
 _CSS_COMMENT = re.compile(rb"/\*.*?\*/", re.DOTALL)

@@ -1,7 +1,7 @@
 """Page analysis in worker processes that die with the crawl.
 
 trafilatura and lxml's tree walks are mostly Python, so threads share one core (the GIL); worker processes put
-every core to work. A worker is a fresh interpreter (``python -m newsarchive.spiders.workers``), not a fork:
+every core to work. A worker is a fresh interpreter (``python -m newsarchive.workers``), not a fork:
 
 - it holds no file descriptor of the crawl but the two pipes it is given (``close_fds``; stdin and stdout are
   the job and result pipes, stderr is ``/dev/null``): never the crawl's stderr, never the archive's lock;
@@ -69,7 +69,7 @@ class _Worker:
         # The worker imports newsarchive from where this process did, installed or not.
         env["PYTHONPATH"] = os.pathsep.join(filter(None, (_PACKAGE_ROOT, env.get("PYTHONPATH"))))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "newsarchive.spiders.workers", str(os.getpid())],
+            [sys.executable, "-m", "newsarchive.workers", str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

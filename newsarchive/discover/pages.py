@@ -6,12 +6,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from newsarchive.discover.links import Link, html_discovery, json_feed_links, stated_offsets, xml_links
+from newsarchive.discover.requisites import html_requisites
 from newsarchive.extract import Article, ExtractionHints, PageVerdict, article_from_page, is_html_document, parse_html
 from newsarchive.extract.dates import zone
 from newsarchive.extract.recognition import NOT_AN_ARTICLE
-from newsarchive.spiders.discovery import Link, html_discovery, json_feed_links, stated_offsets, xml_links
-from newsarchive.spiders.profiles import ListingHints
-from newsarchive.spiders.requisites import html_requisites
+from newsarchive.profiles import ListingHints
 
 NO_LISTING_HINTS = ListingHints()
 

@@ -1,6 +1,6 @@
 """The site profile schema: which keys a profile TOML file may hold, of which type, checked before use.
 
-Pure code (no Scrapy), kept apart from :mod:`newsarchive.spiders.profiles` so it moves with the profiles.
+Pure code (no Scrapy), kept apart from :mod:`newsarchive.profiles` so it moves with the profiles.
 :func:`validate_profile` raises a :class:`~newsarchive.errors.ConfigError` that names the file and the key:
 an unknown key (a typo would otherwise be ignored), a wrong type (``hosts = "report.az"`` would become a tuple
 of letters), a time zone that is not an IANA zone (``Mars/Olympus`` would silently drop every time of day).
