@@ -16,7 +16,6 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import surt
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import iso_date_to_timestamp
@@ -36,6 +35,10 @@ def index_name(warc_file: str, suffix: str) -> str:
 
 def url_key(url: str) -> str:
     """The SURT sort key pywb looks captures up by."""
+    # Imported on first use: surt brings tldextract and requests (a quarter of a second), which the commands that
+    # only read the article index never need; after the first call this is a dictionary lookup.
+    import surt
+
     try:
         return surt.surt(url)
     except ValueError:

@@ -20,11 +20,14 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from newsarchive.extract import ArticleUrlPattern, ExtractionHints, PageVerdict
-from newsarchive.extract.shapes import UrlShapes, is_article_shape, url_shape
+from newsarchive.extract.article import ExtractionHints
+from newsarchive.extract.shapes import ArticleUrlPattern, UrlShapes, is_article_shape, url_shape
+
+if TYPE_CHECKING:
+    from newsarchive.extract.recognition import PageVerdict
 
 FACTS_NAME = "site-facts.json"
 # A shape is the site's once this many known articles have it: one odd page does not make a pattern.

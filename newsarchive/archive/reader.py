@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import iso_date_to_timestamp
@@ -30,11 +30,13 @@ from newsarchive.archive.dataset import (
 from newsarchive.archive.facts import ArticleRule
 from newsarchive.archive.layout import ArchiveLayout
 from newsarchive.archive.lock import ArchiveLock, lock_holder
-from newsarchive.archive.reindex import ReindexSummary, reindex
-from newsarchive.archive.repair import RepairReport, find_damage, repair
-from newsarchive.archive.verify import Problem, verify
 from newsarchive.archive.writer import OPEN_SUFFIX
 from newsarchive.errors import ArchiveNotFoundError, ConfigError, NewsArchiveError, access_error
+
+if TYPE_CHECKING:
+    from newsarchive.archive.reindex import ReindexSummary
+    from newsarchive.archive.repair import RepairReport
+    from newsarchive.archive.verify import Problem
 
 ARCHIVE_ENV = "NEWSARCHIVE_ARCHIVE"
 DEFAULT_ARCHIVE = "newsarchive-data"
@@ -185,6 +187,9 @@ class Archive(ArchiveLayout):
 
         Raises an ArchiveAccessError, touching nothing, when the archive or its indexes cannot be written.
         """
+        # Reindexing, verifying and repairing load the extraction stack; reading the index does not.
+        from newsarchive.archive.reindex import reindex
+
         self.require_writable(self.path, self.indexes_dir)
         try:
             return reindex(self, rule)
@@ -194,6 +199,9 @@ class Archive(ArchiveLayout):
     def verify(self) -> list[Problem]:
         """Check digests, HTTP-level consistency, gzip members and index/WARC agreement, and look for crash
         damage (torn tails, WARCs left ``.open``, torn index lines) unless a crawl is writing right now."""
+        from newsarchive.archive.repair import find_damage
+        from newsarchive.archive.verify import verify
+
         problems = verify(self)
         if lock_holder(self.path) is None:
             problems += find_damage(self, closed_files=False)
@@ -202,6 +210,8 @@ class Archive(ArchiveLayout):
     def repair(self, rule: ArticleRule | None = None) -> RepairReport:
         """Mend crash damage under the crawl lock (raises ArchiveLockedError while a crawl runs): cut torn
         tails, finish WARCs left ``.open``, rebuild missing index lines; never delete a complete record."""
+        from newsarchive.archive.repair import repair
+
         self.require_writable()
         with ArchiveLock(self.path):
             return repair(self, rule)

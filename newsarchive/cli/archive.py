@@ -12,7 +12,6 @@ from newsarchive.archive.lock import lock_holder
 from newsarchive.archive.reader import Archive
 from newsarchive.cli import archive_option, cli
 from newsarchive.errors import ConfigError
-from newsarchive.extract import extract_article
 from newsarchive.profiles import bundled_profiles, load_profile
 from newsarchive.words import plural
 
@@ -32,6 +31,8 @@ def show_command(url: str, archive_path: Path, part: str, timestamp: str | None)
     if part == "headers":
         sys.stdout.buffer.write(capture.http_head)
     elif part == "text":
+        from newsarchive.extract import extract_article  # the extraction stack, for this option only
+
         article = extract_article(capture.body, capture.url)
         click.echo(article.text if article and article.text else "")
     else:

@@ -8,6 +8,7 @@ import signal
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,8 +17,10 @@ from newsarchive.cli import archive_option, cli
 from newsarchive.config import CONFIG_NAME, load_crawl_config
 from newsarchive.profiles import bundled_profiles
 from newsarchive.spiders import settings as defaults
-from newsarchive.spiders.crawl import SHORT_LOG_FORMAT, CrawlSummary, crawl
 from newsarchive.words import plural
+
+if TYPE_CHECKING:
+    from newsarchive.spiders.crawl import CrawlSummary
 
 
 def _language_codes(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
@@ -221,6 +224,9 @@ def crawl_command(
             targets = (config.profile, *targets)
         else:
             options["config"] = Path(config.profile)
+    # Scrapy loads only when a crawl runs: `--help` and the reading commands start without it.
+    from newsarchive.spiders.crawl import SHORT_LOG_FORMAT, crawl
+
     day = since.date() if since else None
     level = (log_level or default_log_level(quiet, verbose)).upper()
     summary = crawl(

@@ -11,13 +11,14 @@ import errno
 import json
 from importlib.resources import as_file, files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsarchive.archive.reader import Archive
-from newsarchive.demo.server import start_server
 from newsarchive.errors import ConfigError
 from newsarchive.profiles import bundled_profiles
-from newsarchive.spiders.crawl import CrawlSummary, crawl
+
+if TYPE_CHECKING:
+    from newsarchive.spiders.crawl import CrawlSummary
 
 DEMO_ARCHIVE = "newsarchive-demo"
 SITE_STATE = "demo-site.json"
@@ -34,6 +35,10 @@ def demo_port(archive: Archive) -> int:
 def demo(archive: str | Path = DEMO_ARCHIVE, **options: Any) -> CrawlSummary:
     """Crawl the bundled Report.az-style site (served on a loopback port kept by the archive) into ``archive``;
     ``options`` are :func:`~newsarchive.spiders.crawl.crawl`'s (``progress``, ``log_level``...)."""
+    # The site and Scrapy load only when the demo runs, not with the command line's help.
+    from newsarchive.demo.server import start_server
+    from newsarchive.spiders.crawl import crawl
+
     target = Archive(archive, create=True)
     target.require_writable()
     port = demo_port(target)

@@ -7,9 +7,7 @@ from datetime import tzinfo
 from functools import cache
 from urllib.parse import urlsplit
 
-import trafilatura
 from cssselect import GenericTranslator
-from htmldate import find_date
 from lxml import html
 
 from newsarchive.extract.article import Article, ExtractionHints
@@ -96,6 +94,8 @@ def published_date(tree: html.HtmlElement, page: PageMetadata, hints: Extraction
     # htmldate gives a day, never a time, and costs the most, so it comes last. original_date: a news page's
     # date is when it was first published, not its latest update. Its extensive search (dateparser over free
     # text) found 2 more of 35 undated benchmark pages at 3.5 times the cost, so it stays off.
+    from htmldate import find_date  # imported on first use, as trafilatura below
+
     return find_date(tree, original_date=True, extensive_search=False, outputformat="%Y-%m-%d")
 
 
@@ -124,6 +124,10 @@ def body_text(
     if body_css := hints.selectors.get("body"):
         text = "\n\n".join(p for el in select(tree, body_css) if (p := clean(el.text_content())))
     if not text:
+        # Imported on first use: trafilatura takes a third of a second to import, and the commands that only
+        # read the archive (`--help`, `list`, `stats`, `export`) never extract.
+        import trafilatura
+
         extracted = trafilatura.extract(
             tree,
             url=url,

@@ -13,10 +13,8 @@ With a profile's ``article_url_pattern`` the pattern alone decides, as the profi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from lxml import etree, html
 
@@ -35,18 +33,6 @@ _PROSE = etree.XPath(
 _HEADLINES = etree.XPath("//h1")
 # An article's body holds at least this much prose; a listing, a home or a tag page holds almost none.
 MIN_PROSE = 250
-
-
-@dataclass(frozen=True)
-class ArticleUrlPattern:
-    """A profile's regular expression over URL paths that marks article pages; a plain value (picklable), so
-    the crawl can hand it to worker processes."""
-
-    pattern: re.Pattern[str]
-
-    def __call__(self, url: str) -> bool:
-        """Whether ``url``'s path matches."""
-        return bool(self.pattern.search(urlsplit(url).path))
 
 
 @dataclass(frozen=True)

@@ -98,3 +98,15 @@ class UrlShapes:
 
     def __bool__(self) -> bool:
         return bool(self.shapes)
+
+
+@dataclass(frozen=True)
+class ArticleUrlPattern:
+    """A profile's regular expression over URL paths that marks article pages; a plain value (picklable), so
+    the crawl can hand it to worker processes."""
+
+    pattern: re.Pattern[str]
+
+    def __call__(self, url: str) -> bool:
+        """Whether ``url``'s path matches."""
+        return bool(self.pattern.search(urlsplit(url).path))
