@@ -36,7 +36,7 @@ def index_line(number: int, text: str, version: int = 1) -> str:
         fetched_at="2025-09-08T11:31:00+00:00", version=version,
         warc_file="newsarchive-20250908153100-00001-host-1.warc.gz",
         warc_record_id=f"<urn:uuid:00000000-0000-0000-0000-{number:012d}>", warc_offset=number * 9000,
-        warc_length=9000, story_id=f"s{number}", alternates=[url.replace("/ru/", "/en/")],
+        warc_length=9000, story_id=f"s{number}", alternates={"en": url.replace("/ru/", "/en/")},
     )  # fmt: skip
     return json.dumps(entry, ensure_ascii=False) + "\n"
 
