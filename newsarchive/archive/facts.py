@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from newsarchive.archive.layout import FACTS_NAME
 from newsarchive.extract import ArticleUrlPattern, ExtractionHints, PageVerdict
 from newsarchive.extract.shapes import UrlShapes, is_article_shape, url_shape
 
-FACTS_NAME = "site-facts.json"
 # A shape is the site's once this many known articles have it: one odd page does not make a pattern.
 MIN_SHAPE_VOTES = 2
 _UTC = "+00:00"

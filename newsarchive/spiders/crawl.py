@@ -232,7 +232,7 @@ def crawl(
             if isinstance(hold, JobLock):
                 assert job is not None and redis is not None
                 # Seeded once per job: archived articles are not requested by any worker (unless --refresh).
-                seen = () if refresh else load_seen(archive.path / "indexes", profile.trailing_slash)
+                seen = () if refresh else load_seen(archive.indexes_dir, profile.trailing_slash)
                 hold.started(job.start(list(targets), seen), redact(redis))
         summary: CrawlSummary | None = None
         try:

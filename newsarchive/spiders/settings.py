@@ -1,6 +1,7 @@
 """newsarchive's Scrapy settings (``scrapy.cfg`` points here); ``crawl()`` layers its options on top."""
 
 from newsarchive.archive.content import MAX_DECODED_SIZE
+from newsarchive.archive.layout import DEFAULT_WARC_MAX_SIZE, DEFAULT_WARC_PREFIX
 from newsarchive.workers import default_workers
 
 BOT_NAME = "newsarchive"
@@ -111,8 +112,8 @@ NEWSARCHIVE_EXTRACT_WORKERS = default_workers()
 # False (crawl --no-extract): archive only, WARCs and CDXJ; pages are parsed for links, articles are not
 # extracted (`newsarchive reindex` does it later).
 NEWSARCHIVE_EXTRACT = True
-NEWSARCHIVE_WARC_MAX_SIZE = 1_000_000_000
-NEWSARCHIVE_WARC_PREFIX = "newsarchive"
+NEWSARCHIVE_WARC_MAX_SIZE = DEFAULT_WARC_MAX_SIZE
+NEWSARCHIVE_WARC_PREFIX = DEFAULT_WARC_PREFIX
 # Who runs the crawl, named in each WARC's warcinfo (--operator, $NEWSARCHIVE_OPERATOR, or the profile's operator).
 NEWSARCHIVE_OPERATOR = ""
 # Page requisites (stylesheets, images, fonts, icons) of article and home pages are archived (--no-requisites).
