@@ -112,13 +112,13 @@ def crawl_info(crawler: Crawler) -> CrawlInfo:
     """What the crawl says about itself in each WARC's ``warcinfo``, from the settings ``crawl()`` layered on."""
     settings = crawler.settings
     return CrawlInfo(
-        collection=settings.get("NEWSARCHIVE_COLLECTION", ""),
-        profile=settings.get("NEWSARCHIVE_PROFILE_NAME", ""),
+        collection=settings.get("NEWSARCHIVE_COLLECTION"),
+        profile=settings.get("NEWSARCHIVE_PROFILE_NAME"),
         seeds=settings.getlist("NEWSARCHIVE_SEEDS"),
-        operator=settings.get("NEWSARCHIVE_OPERATOR", ""),
-        description=settings.get("NEWSARCHIVE_DESCRIPTION", ""),
+        operator=settings.get("NEWSARCHIVE_OPERATOR"),
+        description=settings.get("NEWSARCHIVE_DESCRIPTION"),
         obey_robots=settings.getbool("ROBOTSTXT_OBEY"),
-        user_agent=settings.get("USER_AGENT", ""),
+        user_agent=settings.get("USER_AGENT"),
     )
 
 
@@ -142,7 +142,7 @@ class WarcCapture:
         writer = WarcWriter(
             layout.warc_dir,
             warcinfo=crawl_info(crawler).fields(),
-            prefix=crawler.settings.get("NEWSARCHIVE_WARC_PREFIX", "newsarchive"),
+            prefix=crawler.settings.get("NEWSARCHIVE_WARC_PREFIX"),
             max_size=crawler.settings.getint("NEWSARCHIVE_WARC_MAX_SIZE"),
             # Each WARC's CDXJ and capture digests are made as its records are written.
             indexes=layout.indexes_dir,

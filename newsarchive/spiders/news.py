@@ -171,8 +171,8 @@ class NewsSpider(scrapy.Spider):
         archive = Path(self.settings.get("NEWSARCHIVE_ARCHIVE", "."))
         indexes = ArchiveLayout(archive).indexes_dir
         self.refresh = self.settings.getbool("NEWSARCHIVE_REFRESH")
-        self.requisites = self.settings.getbool("NEWSARCHIVE_REQUISITES", True)
-        self._extract = self.settings.getbool("NEWSARCHIVE_EXTRACT", True)
+        self.requisites = self.settings.getbool("NEWSARCHIVE_REQUISITES")
+        self._extract = self.settings.getbool("NEWSARCHIVE_EXTRACT")
         self.seen = load_seen(indexes, self.profile.trailing_slash)
         self.facts = load_facts(archive) or SiteFacts()
         self._not_article_log = NotArticleLog(indexes, datetime.now(UTC))

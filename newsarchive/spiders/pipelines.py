@@ -56,7 +56,7 @@ class ArticleIndexPipeline:
         index = ArticleIndex(
             ArchiveLayout(archive).indexes_dir,
             datetime.now(UTC),
-            trailing_slash=settings.get("NEWSARCHIVE_TRAILING_SLASH", "keep"),
+            trailing_slash=settings.get("NEWSARCHIVE_TRAILING_SLASH"),
             archived=archived,
         )
         return cls(crawler, index)
