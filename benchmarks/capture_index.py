@@ -18,7 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from newsarchive.archive.revisits import DIGESTS_SUFFIX, Capture, CaptureIndex
+from newsarchive.archive.layout import DIGESTS_SUFFIX
+from newsarchive.archive.revisits import Capture, CaptureIndex
 
 
 def generate(directory: Path, captures: int, files: int) -> None:

@@ -29,7 +29,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from discovery_sites import mixed_articles, write_site  # noqa: E402
 from fixture_site import run_site  # noqa: E402
 
-from newsarchive.archive.articles import INDEX_GLOB  # noqa: E402
+from newsarchive.archive.layout import INDEX_GLOB  # noqa: E402
 
 
 def newsarchive(*args: str) -> subprocess.CompletedProcess[str]:

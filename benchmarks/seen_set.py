@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsarchive.archive.seen import CACHE_NAME, load_seen  # noqa: E402
+from newsarchive.archive.layout import SEEN_CACHE_NAME  # noqa: E402
+from newsarchive.archive.seen import load_seen  # noqa: E402
 
 SECTIONS = ("ekonomika", "vneshnyaya-politika", "politika", "obshestvo", "sport")
 
@@ -100,7 +101,7 @@ def main() -> None:
         seconds = time.perf_counter() - started
         print(f"generated {args.articles:,} articles, {size / 1e6:,.0f} MB index, in {seconds:.1f} s")
         print("cold (rebuild from index):", in_fresh_process(indexes))
-        print(f"cache file: {(indexes / CACHE_NAME).stat().st_size / 1e6:.1f} MB")
+        print(f"cache file: {(indexes / SEEN_CACHE_NAME).stat().st_size / 1e6:.1f} MB")
         print("warm (fresh cache):       ", in_fresh_process(indexes))
         write_index(indexes / "articles-20250102000000-2.jsonl", args.articles, 1000, args.text_bytes)
         print("topped-up (+1,000):       ", in_fresh_process(indexes))

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newsarchive.archive.layout import CONFIG_NAME
 from newsarchive.errors import ConfigError
 
-CONFIG_NAME = "newsarchive.toml"
 # key -> (type, what the error says it must be)
 CRAWL_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "profile": ((str,), "a site profile name or a profile file"),

@@ -31,10 +31,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from newsarchive.archive.layout import ARCHIVE_ID_NAME
 from newsarchive.errors import ConfigError
 
 REDIS_ENV = "NEWSARCHIVE_REDIS"
-ARCHIVE_ID_NAME = "archive-id"
 SEED_CHUNK = 10_000
 
 # Pop the best request (lowest score) into the worker's in-flight hash; the worker is no longer idle.

@@ -27,8 +27,9 @@ from discovery_sites import (
 from fixture_site import RunningSite, run_site
 from helpers import REPO_ROOT, run_cli
 
-from newsarchive.archive.articles import INDEX_GLOB, read_index
+from newsarchive.archive.articles import read_index
 from newsarchive.archive.facts import load_facts
+from newsarchive.archive.layout import INDEX_GLOB
 from newsarchive.archive.runs import read_runs
 
 FIELDS = ("title", "text", "language", "category", "tags", "published")

@@ -27,7 +27,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from newsarchive.archive.articles import read_index
 from newsarchive.archive.reader import Archive
-from newsarchive.archive.repair import find_damage, scan_warc
+from newsarchive.archive.repair import find_damage, warc_damage
 from newsarchive.archive.runs import read_runs
 
 ARTICLES = 2000
@@ -102,7 +102,7 @@ def complete_response_ids(archive: Path) -> set[str]:
     """Record ids of the response records that were written whole (before any torn tail)."""
     ids: set[str] = set()
     for path in warc_files(archive):
-        damage = scan_warc(path)
+        damage = warc_damage(path)
         end = damage.offset if damage and damage.offset is not None else path.stat().st_size
         with open(path, "rb") as stream:
             records = ArchiveIterator(stream)

@@ -21,8 +21,9 @@ from fixture_site import RunningSite, run_site
 from helpers import iter_records, run_cli
 
 from newsarchive.archive.articles import read_index
+from newsarchive.archive.layout import SEEN_CACHE_NAME
 from newsarchive.archive.reader import Archive
-from newsarchive.archive.seen import CACHE_NAME, load_seen
+from newsarchive.archive.seen import load_seen
 from newsarchive.demo.site import FONT_PATH, LOGO_PATH, STYLESHEET_PATH
 from newsarchive.profiles import load_profile
 from newsarchive.spiders import capture
@@ -197,7 +198,7 @@ def test_seen_set_knows_archived_urls_in_any_spelling_and_follows_the_index(tmp_
     assert "HTTPS://REPORT.AZ:443/ru/a/1?utm_source=x#top" in seen
     assert 'https://report.az/ru/"quoted"/2/' in seen
     assert "https://report.az/ru/a/3/" not in seen
-    assert (tmp_path / CACHE_NAME).exists()
+    assert (tmp_path / SEEN_CACHE_NAME).exists()
     # A later crawl's index file, and a line appended to the first: read from where the cache stopped.
     write_index_lines(tmp_path / "articles-20250102000000-2.jsonl", ["https://report.az/ru/a/3/"])
     write_index_lines(first, ["https://report.az/ru/a/4/"])

@@ -21,7 +21,7 @@ from helpers import FIXTURE_PROFILE, iter_records, run_cli, warc_files, warcio_c
 from newsarchive.archive.articles import ArticleIndexWriter, read_index
 from newsarchive.archive.reader import Archive
 from newsarchive.archive.records import HttpExchange, RecordLocation
-from newsarchive.archive.repair import find_damage, repair, scan_warc
+from newsarchive.archive.repair import find_damage, repair, warc_damage
 from newsarchive.archive.writer import WarcWriter
 from newsarchive.demo.site import NewsSite
 
@@ -121,7 +121,7 @@ def test_damage_in_the_middle_of_a_file_is_reported_and_left_alone(tmp_path):
     middle = locations[0].offset + locations[0].length // 2
     data[middle : middle + 8] = b"\x00" * 8
     path.write_bytes(bytes(data))
-    damage = scan_warc(path)
+    damage = warc_damage(path)
     assert damage is not None and damage.kind == "damaged-member"
     report = repair(Archive(root))
     assert report.left_alone == [damage]
@@ -136,7 +136,7 @@ def test_zeros_after_the_last_record_are_a_torn_tail_cut_back_to_the_exact_end(t
     intact = path.read_bytes()
     with open(path, "ab") as warc:
         warc.write(b"\x00" * 4096)
-    assert scan_warc(path) is not None
+    assert warc_damage(path) is not None
     assert repair(Archive(root)).truncated == [(path, 4096)]
     assert path.read_bytes() == intact
 

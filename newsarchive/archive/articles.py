@@ -19,8 +19,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from newsarchive.archive.jsonl import JsonlWriter, complete_lines, parse_record, read_logs
+from newsarchive.archive.layout import ARTICLES_LOG, INDEX_GLOB, NOT_ARTICLES_GLOB, NOT_ARTICLES_LOG, log_file_name
+from newsarchive.archive.positions import LineFiles
 from newsarchive.archive.records import RecordLocation
 from newsarchive.archive.urls import normalize_url, url_hash
 from newsarchive.extract.article import Article
@@ -55,8 +58,6 @@ EXTRA_KEYS = (
 )
 # What makes two versions of an article differ: the extracted content, never the page's chrome or bytes.
 CONTENT_KEYS = ("title", "text", "published", "category", "tags", "author", "description")
-INDEX_GLOB = "articles-*.jsonl"
-NOT_ARTICLES_GLOB = "not-articles-*.jsonl"
 
 
 def index_entry(
@@ -130,40 +131,17 @@ def next_version(fields: dict[str, Any], previous: LatestVersion | None) -> tupl
     return previous.version + 1, previous.record_id
 
 
-class ArticleIndexWriter:
-    """Appends index lines to this process's own index file; each line is flushed whole."""
+class ArticleIndexWriter(JsonlWriter):
+    """Appends index lines to this process's own index file (:func:`~newsarchive.archive.layout.log_file_name`)."""
 
-    def __init__(self, directory: str | os.PathLike[str], started: datetime, kind: str = "articles") -> None:
-        self.path = Path(directory) / f"{kind}-{started.strftime('%Y%m%d%H%M%S')}-{os.getpid()}.jsonl"
-        self._file: IO[str] | None = None
-
-    def append(self, entry: dict[str, Any]) -> None:
-        """Write one line and flush it, so readers and a later crash see only whole lines."""
-        if self._file is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - lives until close()
-        self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        self._file.flush()
-
-    def close(self) -> None:
-        """Sync and close the file."""
-        if self._file is not None:
-            os.fsync(self._file.fileno())
-            self._file.close()
-            self._file = None
+    def __init__(self, directory: str | os.PathLike[str], started: datetime, kind: str = ARTICLES_LOG) -> None:
+        super().__init__(Path(directory) / log_file_name(kind, started))
 
 
 def read_index(directory: str | os.PathLike[str], glob: str = INDEX_GLOB) -> Iterator[dict[str, Any]]:
-    """Every complete index line of every index file, oldest file first; a torn last line is skipped."""
-    for path in sorted(Path(directory).glob(glob)):
-        with open(path, encoding="utf-8") as lines:
-            for line in lines:
-                if not line.endswith("\n"):
-                    break  # being written, or torn by a crash: verify reports it
-                try:
-                    yield json.loads(line)
-                except ValueError:
-                    continue
+    """Every index entry of every index file, oldest file first (lines counted as
+    :mod:`~newsarchive.archive.jsonl` counts them: a torn last line is skipped)."""
+    return read_logs(directory, glob)
 
 
 _VERSION_KEY = b', "version": '
@@ -193,11 +171,8 @@ def url_and_version(raw: bytes) -> tuple[str | None, int]:
 def read_raw_index(directory: str | os.PathLike[str], glob: str = INDEX_GLOB) -> Iterator[tuple[Path, bytes]]:
     """Every complete line of every index file (bytes, newline included), oldest file first, with its file."""
     for path in sorted(Path(directory).glob(glob)):
-        with open(path, "rb") as lines:
-            for line in lines:
-                if not line.endswith(b"\n"):
-                    break  # being written, or torn by a crash: verify reports it
-                yield path, line
+        for _, line in complete_lines(path):
+            yield path, line
 
 
 def indexed_record_ids(directory: str | os.PathLike[str]) -> set[str]:
@@ -222,32 +197,25 @@ def leading_url(raw: bytes) -> str | None:
     return url if isinstance(url, str) else None
 
 
-def url_positions(directory: str | os.PathLike[str], key: Callable[[str], int]) -> tuple[list[Path], dict[int, int]]:
-    """Where the latest index line of each article URL is: ``key(url)`` -> file number << 40 | offset.
+def url_positions(directory: str | os.PathLike[str], key: Callable[[str], int]) -> tuple[LineFiles, dict[int, int]]:
+    """Where the latest index line of each article URL is: ``key(url)`` -> its packed position
+    (:mod:`newsarchive.archive.positions`) among the returned files.
 
     Files are read in name order (a crawl's file is named by its start time), so a later line wins.
-    Only each line's leading ``url`` string is decoded (:func:`leading_url`). Returns the files and the
-    positions.
+    Only each line's leading ``url`` string is decoded (:func:`leading_url`).
     """
-    files = sorted(Path(directory).glob(INDEX_GLOB))
+    files = LineFiles()
     positions: dict[int, int] = {}
-    for number, path in enumerate(files):
-        with open(path, "rb") as lines:
-            offset = 0
-            for raw in lines:
-                if not raw.endswith(b"\n"):
-                    break
-                if (url := leading_url(raw)) is not None:
-                    positions[key(url)] = number << 40 | offset
-                offset += len(raw)
+    for path in sorted(Path(directory).glob(INDEX_GLOB)):
+        for position, raw in files.scan(path):
+            if (url := leading_url(raw)) is not None:
+                positions[key(url)] = position
     return files, positions
 
 
-def entry_at(files: list[Path], position: int) -> dict[str, Any]:
-    """The index entry at a position from :func:`url_positions` (one seek, one line)."""
-    with open(files[position >> 40], "rb") as lines:
-        lines.seek(position & ((1 << 40) - 1))
-        return json.loads(lines.readline())
+def entry_at(files: LineFiles, position: int) -> dict[str, Any] | None:
+    """The index entry at a position from :func:`url_positions` (one seek, one line); None when it does not parse."""
+    return parse_record(files.line_at(position))
 
 
 class ArticleIndex:
@@ -275,24 +243,25 @@ class ArticleIndex:
         self._existing = existing
         self._archived = archived
         self._latest: dict[int, LatestVersion] = {}
-        self._files: list[Path] = []
+        self._files = LineFiles()
         self._positions: dict[int, int] | None = None
 
-    def key(self, url: str) -> int:
+    def url_hash(self, url: str) -> int:
         """The URL identity of ``url``."""
         return url_hash(url, self.trailing_slash)
 
     def latest(self, url: str) -> LatestVersion | None:
         """The latest indexed version of ``url``, if any."""
-        key = self.key(url)
+        key = self.url_hash(url)
         if key in self._latest:
             return self._latest[key]
         if not self._existing or (self._archived is not None and not self._archived(url)):
             return None
         if self._positions is None:
-            self._files, self._positions = url_positions(self.directory, self.key)
+            self._files, self._positions = url_positions(self.directory, self.url_hash)
         position = self._positions.get(key)
-        return None if position is None else LatestVersion.of(entry_at(self._files, position))
+        entry = None if position is None else entry_at(self._files, position)
+        return None if entry is None else LatestVersion.of(entry)
 
     def add(
         self,
@@ -313,7 +282,7 @@ class ArticleIndex:
             return None
         version, previous_record_id = decided
         entry = index_entry(article, location, fetched_at, version, previous_record_id=previous_record_id)
-        self._latest[self.key(article.url)] = LatestVersion.of(entry)
+        self._latest[self.url_hash(article.url)] = LatestVersion.of(entry)
         self.writer.append(entry)
         return entry
 
@@ -326,7 +295,7 @@ class NotArticleLog:
     """Appends one line per archived page that looked like an article and gave none (URL, reason, record)."""
 
     def __init__(self, directory: str | os.PathLike[str], started: datetime) -> None:
-        self.writer = ArticleIndexWriter(directory, started, kind="not-articles")
+        self.writer = ArticleIndexWriter(directory, started, kind=NOT_ARTICLES_LOG)
 
     def append(self, url: str, reason: str, location: RecordLocation) -> None:
         """Name one page (its line starts with its ``url``, as the seen-set reads it)."""

@@ -20,20 +20,14 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import iso_date_to_timestamp
 
-from newsarchive.archive.revisits import DIGESTS_SUFFIX, Capture, is_original, payload_digest
+from newsarchive.archive.layout import CDXJ_SUFFIX, DIGESTS_SUFFIX, OPEN_SUFFIX, index_file_name
+from newsarchive.archive.revisits import Capture, is_original, payload_digest
 
-CDXJ_SUFFIX = ".cdxj"
-WARC_SUFFIX = ".warc.gz"
 _INDEXED_TYPES = ("response", "revisit", "resource", "metadata")
 _MIME_END = re.compile(r"[;\s]")
 
 
-def index_name(warc_file: str, suffix: str) -> str:
-    """``newsarchive-...-123.warc.gz`` -> ``newsarchive-...-123<suffix>``."""
-    return Path(warc_file).name.removesuffix(WARC_SUFFIX) + suffix
-
-
-def url_key(url: str) -> str:
+def surt_key(url: str) -> str:
     """The SURT sort key pywb looks captures up by."""
     # Imported on first use: surt brings tldextract and requests (a quarter of a second), which the commands that
     # only read the article index never need; after the first call this is a dictionary lookup.
@@ -62,7 +56,7 @@ def record_entry(
 
     ``offset`` and ``length`` are its gzip member's in the file called ``filename``; ``payload`` gives what the
     record holds after its HTTP headers, read only for a record without a ``WARC-Payload-Digest``. The WARC
-    reader (:func:`scan_warc`) and the writer, as it writes each record, call this one function, so a CDXJ
+    reader (:func:`record_entries`) and the writer, as it writes each record, call this one function, so a CDXJ
     built while crawling equals one built from the closed file.
     """
     digest = record.rec_headers.get_header("WARC-Payload-Digest")
@@ -79,7 +73,7 @@ def record_entry(
     fields = {"url": url, "mime": _mime(record), "status": status, "digest": digest}
     fields.update(length=str(length), offset=str(offset), filename=filename)
     entry = {name: value for name, value in fields.items() if value is not None}
-    line = f"{url_key(url)} {iso_date_to_timestamp(date)} {json.dumps(entry)}\n"
+    line = f"{surt_key(url)} {iso_date_to_timestamp(date)} {json.dumps(entry)}\n"
     capture = None
     if (
         record.rec_type == "response"
@@ -108,9 +102,9 @@ def is_indexed(record: ArcWarcRecord) -> bool:
     )
 
 
-def scan_warc(path: str | os.PathLike[str]) -> Iterator[tuple[str, Capture | None]]:
+def record_entries(path: str | os.PathLike[str]) -> Iterator[tuple[str, Capture | None]]:
     """For each indexed record of a WARC: its CDXJ line, and the capture when it is a revisitable original."""
-    filename = Path(path).name.removesuffix(".open")
+    filename = Path(path).name.removesuffix(OPEN_SUFFIX)
     with open(path, "rb") as stream:
         records = ArchiveIterator(stream)
         for record in records:
@@ -126,7 +120,7 @@ def index_lines(path: str | os.PathLike[str]) -> tuple[list[str], list[str]]:
     """The WARC's CDXJ lines (sorted in byte order) and ``.digests`` lines, as their files hold them."""
     lines: list[str] = []
     captures: list[str] = []
-    for line, capture in scan_warc(path):
+    for line, capture in record_entries(path):
         lines.append(line)
         if capture is not None:
             captures.append(capture.line())
@@ -146,9 +140,10 @@ def write_indexes(
     """Write a WARC's CDXJ (``cdxj_lines`` sorted in byte order here) and ``.digests`` files, atomically."""
     indexes_dir = Path(indexes_dir)
     indexes_dir.mkdir(parents=True, exist_ok=True)
-    name = warc_name.removesuffix(".open")
-    cdxj_path = _write_atomically(indexes_dir / index_name(name, CDXJ_SUFFIX), sorted(cdxj_lines, key=str.encode))
-    digests_path = _write_atomically(indexes_dir / index_name(name, DIGESTS_SUFFIX), digest_lines)
+    cdxj_path = _write_atomically(
+        indexes_dir / index_file_name(warc_name, CDXJ_SUFFIX), sorted(cdxj_lines, key=str.encode)
+    )
+    digests_path = _write_atomically(indexes_dir / index_file_name(warc_name, DIGESTS_SUFFIX), digest_lines)
     return cdxj_path, digests_path
 
 

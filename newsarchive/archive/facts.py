@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from newsarchive.archive.layout import FACTS_NAME
 from newsarchive.extract.article import ExtractionHints
 from newsarchive.extract.shapes import ArticleUrlPattern, UrlShapes, is_article_shape, url_shape
 
 if TYPE_CHECKING:
     from newsarchive.extract.recognition import PageVerdict
 
-FACTS_NAME = "site-facts.json"
 # A shape is the site's once this many known articles have it: one odd page does not make a pattern.
 MIN_SHAPE_VOTES = 2
 _UTC = "+00:00"

@@ -23,10 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
+from newsarchive.archive.layout import JOIN_LOCK_NAME, LOCK_NAME
 from newsarchive.errors import ArchiveLockedError, access_error
-
-LOCK_NAME = "crawl.lock"
-JOIN_LOCK_NAME = "crawl.lock.join"
 
 
 class ArchiveLock:

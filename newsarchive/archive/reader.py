@@ -14,7 +14,7 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import iso_date_to_timestamp
 
 from newsarchive.archive.articles import read_index, read_not_articles, read_raw_index, url_and_version
-from newsarchive.archive.cdxj import CDXJ_SUFFIX, read_cdxj, url_key
+from newsarchive.archive.cdxj import read_cdxj, surt_key
 from newsarchive.archive.content import decode_content
 from newsarchive.archive.dataset import (
     EXPORT_FORMATS,
@@ -28,9 +28,9 @@ from newsarchive.archive.dataset import (
     write_parquet,
 )
 from newsarchive.archive.facts import ArticleRule
-from newsarchive.archive.layout import ArchiveLayout
+from newsarchive.archive.jsonl import parse_record
+from newsarchive.archive.layout import CDXJ_SUFFIX, OPEN_SUFFIX, ArchiveLayout
 from newsarchive.archive.lock import ArchiveLock, lock_holder
-from newsarchive.archive.writer import OPEN_SUFFIX
 from newsarchive.errors import ArchiveNotFoundError, ConfigError, NewsArchiveError, access_error
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ class Archive(ArchiveLayout):
 
     def capture_entries(self, url: str) -> list[CaptureEntry]:
         """Every CDXJ entry of ``url`` (closed WARCs only: a WARC is indexed when it closes), oldest first."""
-        prefix = url_key(url) + " "
+        prefix = surt_key(url) + " "
         found: list[CaptureEntry] = []
         for path in sorted(self.indexes_dir.glob("*" + CDXJ_SUFFIX)):
             with open(path, encoding="utf-8") as lines:
@@ -250,9 +250,7 @@ class Archive(ArchiveLayout):
                 if url is None or url in emitted or version != latest[url]:
                     continue
                 emitted.add(url)
-            try:
-                entry = json.loads(raw)
-            except ValueError:
+            if (entry := parse_record(raw)) is None:
                 continue
             if site and (entry.get("site") or "").lower() != site:
                 continue

@@ -14,17 +14,25 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lxml import html
 from warcio.archiveiterator import ArchiveIterator
 
-from newsarchive.archive.articles import INDEX_GLOB, NOT_ARTICLES_GLOB, ArticleIndex, NotArticleLog
-from newsarchive.archive.cdxj import CDXJ_SUFFIX, index_warc
+from newsarchive.archive.articles import ArticleIndex, NotArticleLog
+from newsarchive.archive.cdxj import index_warc
 from newsarchive.archive.content import ContentDecodingError, decode_content
 from newsarchive.archive.facts import ArticleRule, SiteFacts, load_facts, save_facts
+from newsarchive.archive.layout import (
+    CDXJ_SUFFIX,
+    DIGESTS_SUFFIX,
+    INDEX_GLOB,
+    NOT_ARTICLES_GLOB,
+    REINDEX_STAGING_DIR,
+    ArchiveLayout,
+)
 from newsarchive.archive.records import RecordLocation
-from newsarchive.archive.revisits import DIGESTS_SUFFIX, CaptureIndex
+from newsarchive.archive.revisits import CaptureIndex
 from newsarchive.extract import (
     PageVerdict,
     article_from_page,
@@ -33,9 +41,6 @@ from newsarchive.extract import (
 )
 from newsarchive.extract.dates import zone
 from newsarchive.extract.metadata import PageMetadata
-
-if TYPE_CHECKING:
-    from newsarchive.archive.layout import ArchiveLayout
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ def reindex(archive: ArchiveLayout, rule: ArticleRule | None = None) -> ReindexS
     """
     facts = load_facts(archive.path)
     rule = rule or (facts.rule if facts and facts.rule else ArticleRule())
-    staging = archive.path / "indexes.reindex"
+    staging = archive.path / REINDEX_STAGING_DIR
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     warcs = archive.warc_files(include_open=False)

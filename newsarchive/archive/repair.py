@@ -22,20 +22,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 
-from newsarchive.archive.articles import INDEX_GLOB, ArticleIndex, indexed_record_ids
+from newsarchive.archive.articles import ArticleIndex, indexed_record_ids
 from newsarchive.archive.cdxj import index_warc
 from newsarchive.archive.facts import ArticleRule, SiteFacts, load_facts
+from newsarchive.archive.jsonl import torn_tail
+from newsarchive.archive.layout import INDEX_GLOB, OPEN_SUFFIX, ArchiveLayout
 from newsarchive.archive.reindex import index_article, page_captures
 from newsarchive.archive.revisits import CaptureIndex
 from newsarchive.archive.verify import GzipMemberError, Problem, gzip_members
-from newsarchive.archive.writer import OPEN_SUFFIX
-
-if TYPE_CHECKING:
-    from newsarchive.archive.layout import ArchiveLayout
 
 _BLOCK = 1 << 16
 _GZIP_MAGIC = b"\x1f\x8b\x08"
@@ -80,7 +78,7 @@ def _complete_member_after(stream: BinaryIO, offset: int) -> bool:
         position += len(block)
 
 
-def scan_warc(path: Path) -> Problem | None:
+def warc_damage(path: Path) -> Problem | None:
     """Check that ``path`` ends with a whole exchange; describe the damage if it does not.
 
     A torn tail is cut back to the start of its exchange: the request is written before its response, so a
@@ -118,20 +116,10 @@ def _is_request(stream: BinaryIO, offset: int) -> bool:
 
 def torn_index_line(path: Path) -> Problem | None:
     """A last index line with no newline (cut by a crash); reads only the file's tail."""
-    with open(path, "rb") as stream:
-        size = os.fstat(stream.fileno()).st_size
-        end = size
-        while end > 0:
-            start = max(0, end - _BLOCK)
-            stream.seek(start)
-            newline = stream.read(end - start).rfind(b"\n")
-            if newline >= 0:
-                end = start + newline + 1
-                break
-            end = start
-    if end == size:
+    end = torn_tail(path)
+    if end is None:
         return None
-    return Problem("torn-index-line", path, end, f"torn last line ({size - end} bytes)")
+    return Problem("torn-index-line", path, end, f"torn last line ({path.stat().st_size - end} bytes)")
 
 
 def _warc_files(archive: ArchiveLayout, closed_files: bool) -> Iterator[Path]:
@@ -148,7 +136,7 @@ def find_damage(archive: ArchiveLayout, *, closed_files: bool = True) -> list[Pr
     """
     found = [p for p in map(torn_index_line, sorted(archive.indexes_dir.glob(INDEX_GLOB))) if p]
     for path in _warc_files(archive, closed_files):
-        if damage := scan_warc(path):
+        if damage := warc_damage(path):
             found.append(damage)
         if path.name.endswith(OPEN_SUFFIX):
             found.append(Problem("open-file", path, None, "left .open by a crawl that did not finish"))

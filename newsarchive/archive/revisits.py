@@ -15,9 +15,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsarchive.archive.jsonl import complete_lines
+from newsarchive.archive.layout import DIGESTS_SUFFIX
+from newsarchive.archive.positions import LineFiles
+
 IDENTICAL_PAYLOAD_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 SERVER_NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
-DIGESTS_SUFFIX = ".digests"
 
 
 def payload_digest(payload: bytes) -> str:
@@ -59,12 +62,13 @@ class CaptureIndex:
 
     An archive of a million captures must load in seconds and stay small: what is loaded from the
     ``.digests`` files is only two ``int -> int`` maps, from the (in-process) hash of a digest or URL to
-    where its line is (file number and byte offset). A lookup reads that one line back and checks it, so a
-    hash collision can never return the wrong capture. Captures added during a run are kept whole.
+    where its line is (a packed position: :mod:`newsarchive.archive.positions`). A lookup reads that one line
+    back and checks it, so a hash collision can never return the wrong capture. Captures added during a run are
+    kept whole.
     """
 
     def __init__(self, captures: Iterable[Capture] = ()) -> None:
-        self._files: list[Path] = []
+        self._files = LineFiles()
         self._digest_lines: dict[int, int] = {}
         self._url_lines: dict[int, int] = {}
         self._by_digest: dict[str, Capture] = {}
@@ -99,37 +103,33 @@ class CaptureIndex:
     def _read(self, position: int | None) -> Capture | None:
         if position is None:
             return None
-        with open(self._files[position >> _OFFSET_BITS], "rb") as stream:
-            stream.seek(position & _OFFSET_MASK)
-            return Capture.from_line(stream.readline().decode("utf-8"))
+        try:
+            return Capture.from_line(self._files.line_at(position).decode("utf-8"))
+        except ValueError:  # a line that does not parse names no capture (see newsarchive.archive.jsonl)
+            return None
 
     @classmethod
     def load(cls, indexes_dir: str | os.PathLike[str]) -> CaptureIndex:
         """Index every ``.digests`` file, oldest WARC first (names start with the WARC's timestamp)."""
         index = cls()
-        for number, path in enumerate(sorted(Path(indexes_dir).glob("*" + DIGESTS_SUFFIX))):
-            index._files.append(path)
-            base = number << _OFFSET_BITS
-            offset = 0
-            with open(path, "rb") as lines:
-                for line in lines:
-                    if not line.endswith(b"\n"):
-                        break  # torn by a crash: verify reports it
-                    index._digest_lines.setdefault(hash(line[: line.index(b"\t")].decode("ascii")), base | offset)
-                    index._url_lines[hash(line[line.rindex(b"\t") + 1 : -1].decode("utf-8"))] = base | offset
-                    offset += len(line)
+        for path in sorted(Path(indexes_dir).glob("*" + DIGESTS_SUFFIX)):
+            for position, line in index._files.scan(path):
+                try:
+                    digest = line[: line.index(b"\t")].decode("ascii")
+                    url = line[line.rindex(b"\t") + 1 : -1].decode("utf-8")
+                except ValueError:
+                    continue
+                index._digest_lines.setdefault(hash(digest), position)
+                index._url_lines[hash(url)] = position
         return index
 
 
-# A line's position packs its file's number above a 40-bit byte offset (files of up to 1 TiB).
-_OFFSET_BITS = 40
-_OFFSET_MASK = (1 << _OFFSET_BITS) - 1
-
-
 def read_digests(indexes_dir: str | os.PathLike[str]) -> Iterator[Capture]:
-    """Every capture line of every ``.digests`` file, oldest file first; a torn last line is skipped."""
+    """Every capture of every ``.digests`` file, oldest file first (lines counted as :mod:`~newsarchive.archive.jsonl`
+    counts them)."""
     for path in sorted(Path(indexes_dir).glob("*" + DIGESTS_SUFFIX)):
-        with open(path, encoding="utf-8") as lines:
-            for line in lines:
-                if line.endswith("\n"):
-                    yield Capture.from_line(line)
+        for _, line in complete_lines(path):
+            try:
+                yield Capture.from_line(line.decode("utf-8"))
+            except ValueError:
+                continue

@@ -6,29 +6,22 @@ errors by kind and its exit code. Only the lock holder appends, so lines never i
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-RUNS_NAME = "runs.jsonl"
+from newsarchive.archive.jsonl import append_record, read_records
+from newsarchive.archive.layout import RUNS_NAME
 
 
 def append_run(archive_dir: str | os.PathLike[str], run: dict[str, Any]) -> None:
     """Append one run's summary as a single line, flushed and synced."""
-    with open(Path(archive_dir) / RUNS_NAME, "a", encoding="utf-8") as runs:
-        runs.write(json.dumps(run, ensure_ascii=False) + "\n")
-        runs.flush()
-        os.fsync(runs.fileno())
+    append_record(Path(archive_dir) / RUNS_NAME, run)
 
 
 def read_runs(archive_dir: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
-    """Every complete run line, oldest first (a line torn by a crash is skipped)."""
+    """Every run, oldest first (lines counted as :mod:`~newsarchive.archive.jsonl` counts them)."""
     path = Path(archive_dir) / RUNS_NAME
-    if not path.exists():
-        return
-    with open(path, encoding="utf-8") as runs:
-        for line in runs:
-            if line.endswith("\n"):
-                yield json.loads(line)
+    if path.exists():
+        yield from read_records(path)

@@ -21,30 +21,28 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from newsarchive.archive.articles import INDEX_GLOB, NOT_ARTICLES_GLOB, leading_url
+from newsarchive.archive.articles import leading_url
+from newsarchive.archive.jsonl import complete_lines
+from newsarchive.archive.layout import INDEX_GLOB, NOT_ARTICLES_GLOB, SEEN_CACHE_NAME
 from newsarchive.archive.urls import url_hash
 
-CACHE_NAME = "seen-urls.bin"
 _MAGIC = b"NASEEN1\n"
 
 
-def index_keys(path: Path, key: Callable[[str], int], start: int = 0) -> tuple[array, int]:
-    """``key(url)`` of every complete line of an article index file from byte ``start``, and where it stopped.
+def index_url_hashes(path: Path, key: Callable[[str], int], start: int = 0) -> tuple[array, int]:
+    """``key(url)`` of every complete line of an article index file from byte ``start``, and where the complete
+    lines end (a torn or still-written last line is read by a later start-up, from there).
 
     Only each line's URL is decoded (the article text makes lines kilobytes long): a rebuild is bound by
     reading the file, not by JSON.
     """
     keys = array("Q")
-    with open(path, "rb") as lines:
-        lines.seek(start)
-        offset = start
-        for raw in lines:
-            if not raw.endswith(b"\n"):
-                break  # being written: the next start-up reads it
-            offset += len(raw)
-            if (url := leading_url(raw)) is not None:
-                keys.append(key(url))
-    return keys, offset
+    end = start
+    for offset, raw in complete_lines(path, start):
+        end = offset + len(raw)
+        if (url := leading_url(raw)) is not None:
+            keys.append(key(url))
+    return keys, end
 
 
 class SeenSet:
@@ -64,14 +62,14 @@ class SeenSet:
         """The keys, in ascending order (a distributed job seeds Redis with them)."""
         return iter(self._sorted)
 
-    def key(self, url: str) -> int:
-        """The key of ``url`` after normalisation."""
+    def url_hash(self, url: str) -> int:
+        """The key of ``url``: the hash of its normal form under this set's trailing-slash policy."""
         return url_hash(url, self.trailing_slash)
 
     def __contains__(self, url: object) -> bool:
         if not isinstance(url, str):
             return False
-        key = self.key(url)
+        key = self.url_hash(url)
         position = bisect_left(self._sorted, key)
         return position < len(self._sorted) and self._sorted[position] == key
 
@@ -83,7 +81,7 @@ def load_seen(indexes_dir: str | os.PathLike[str], trailing_slash: str = "keep")
     the cache records: a different policy rebuilds it.
     """
     directory = Path(indexes_dir)
-    cache = directory / CACHE_NAME
+    cache = directory / SEEN_CACHE_NAME
     files = {p.name: p.stat().st_size for glob in (INDEX_GLOB, NOT_ARTICLES_GLOB) for p in directory.glob(glob)}
     keys, offsets = _read_cache(cache, trailing_slash)
     if keys is None or any(name not in files or files[name] < size for name, size in offsets.items()):
@@ -92,7 +90,7 @@ def load_seen(indexes_dir: str | os.PathLike[str], trailing_slash: str = "keep")
     for name, size in sorted(files.items()):
         start = offsets.get(name, 0)
         if size > start:
-            found, offsets[name] = index_keys(directory / name, lambda url: url_hash(url, trailing_slash), start)
+            found, offsets[name] = index_url_hashes(directory / name, lambda url: url_hash(url, trailing_slash), start)
             fresh.extend(found)
     if fresh or not cache.exists():
         # A merge of two sorted runs: memory stays near the size of the arrays themselves.

@@ -16,18 +16,15 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from newsarchive.archive.articles import read_index
-from newsarchive.archive.cdxj import CDXJ_SUFFIX, index_lines, index_name
+from newsarchive.archive.cdxj import index_lines
 from newsarchive.archive.content import ContentDecodingError, ContentTooLargeError, decode_content
-from newsarchive.archive.revisits import DIGESTS_SUFFIX
-
-if TYPE_CHECKING:
-    from newsarchive.archive.layout import ArchiveLayout
+from newsarchive.archive.layout import CDXJ_SUFFIX, DIGESTS_SUFFIX, ArchiveLayout, index_file_name
 
 _BLOCK = 1 << 16
 _STATUS_LINE = re.compile(r"^HTTP/\d\.\d$")
@@ -222,7 +219,7 @@ def _check_indexes(path: Path, indexes_dir: Path) -> list[Problem]:
     lines, captures = index_lines(path)
     problems = []
     for suffix, expected in ((CDXJ_SUFFIX, lines), (DIGESTS_SUFFIX, captures)):
-        index = indexes_dir / index_name(path.name, suffix)
+        index = indexes_dir / index_file_name(path.name, suffix)
         if not index.exists():
             problems.append(Problem("index", index, None, f"missing for {path.name}; run `newsarchive reindex`"))
             continue

@@ -22,6 +22,7 @@ from typing import BinaryIO
 from warcio.warcwriter import WARCWriter
 
 from newsarchive.archive.cdxj import is_indexed, record_entry, write_indexes
+from newsarchive.archive.layout import DEFAULT_WARC_MAX_SIZE, DEFAULT_WARC_PREFIX, OPEN_SUFFIX, warc_file_name
 from newsarchive.archive.records import (
     WARC_VERSION,
     HttpExchange,
@@ -32,9 +33,6 @@ from newsarchive.archive.records import (
 )
 from newsarchive.archive.revisits import Capture, CaptureIndex, is_original, payload_digest
 from newsarchive.errors import ArchiveWriteError
-
-OPEN_SUFFIX = ".open"
-DEFAULT_MAX_SIZE = 1_000_000_000
 
 
 def utc_now() -> datetime:
@@ -48,7 +46,8 @@ def _safe_host() -> str:
 
 
 class WarcWriter:
-    """Appends records to ``{prefix}-{YYYYmmddHHMMSS}-{serial:05d}-{host}-{pid}.warc.gz`` files.
+    """Appends records to ``{prefix}-{YYYYmmddHHMMSS}-{serial:05d}-{host}-{pid}.warc.gz`` files
+    (:func:`~newsarchive.archive.layout.warc_file_name`).
 
     Each record is one gzip member, so any record can be read by seeking to its offset. A file is named
     ``*.open`` while written and renamed once closed; it is never appended to after that. Every write is
@@ -60,8 +59,8 @@ class WarcWriter:
         directory: str | os.PathLike[str],
         *,
         warcinfo: dict[str, str],
-        prefix: str = "newsarchive",
-        max_size: int = DEFAULT_MAX_SIZE,
+        prefix: str = DEFAULT_WARC_PREFIX,
+        max_size: int = DEFAULT_WARC_MAX_SIZE,
         clock: Callable[[], datetime] = utc_now,
         make_record_id: Callable[[], str] = new_record_id,
         on_close: Callable[[Path], None] | None = None,
@@ -103,7 +102,7 @@ class WarcWriter:
     def _open(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         now = self._clock()
-        name = f"{self.prefix}-{now.strftime('%Y%m%d%H%M%S')}-{self._serial:05d}-{_safe_host()}-{os.getpid()}.warc.gz"
+        name = warc_file_name(self.prefix, now, self._serial, _safe_host())
         self._serial += 1
         self._path = self.directory / (name + OPEN_SUFFIX)
         # "x": a name is never reused, so a closed file can never be appended to.

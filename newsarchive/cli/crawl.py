@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 import click
 
+from newsarchive.archive.layout import CONFIG_NAME, INDEXES_DIR, NOT_ARTICLES_GLOB
 from newsarchive.archive.reader import ARCHIVE_ENV, DEFAULT_ARCHIVE
 from newsarchive.cli import archive_option, cli
-from newsarchive.config import CONFIG_NAME, load_crawl_config
+from newsarchive.config import load_crawl_config
 from newsarchive.profiles import bundled_profiles
 from newsarchive.spiders import settings as defaults
 from newsarchive.words import plural
@@ -58,7 +59,7 @@ def report(summary: CrawlSummary, quiet: bool) -> None:
         count = summary.errors.get("not_article", len(summary.not_articles))
         click.echo(
             f"{plural(count, 'page')} looked like {'an article' if count == 1 else 'articles'} but gave none "
-            "(archived, listed in indexes/not-articles-*.jsonl): "
+            f"(archived, listed in {INDEXES_DIR}/{NOT_ARTICLES_GLOB}): "
             + ", ".join(summary.not_articles)
             + (", ..." if count > len(summary.not_articles) else ""),
             err=True,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from newsarchive.archive.layout import WARC_DIR, WARC_SUFFIX
 from newsarchive.cli import cli
 from newsarchive.cli.crawl import report
 from newsarchive.demo.run import DEMO_ARCHIVE, demo
@@ -29,7 +30,7 @@ def demo_command(archive_path: Path) -> None:
         "\nNext, try:\n"
         f"  newsarchive export --archive {archive_path} --format jsonl | head -n 2\n"
         f"  newsarchive export --archive {archive_path} --format csv --lang ru -o articles.csv\n"
-        f"  warcio index {archive_path}/warc/*.warc.gz\n",
+        f"  warcio index {archive_path}/{WARC_DIR}/*{WARC_SUFFIX}\n",
         err=True,
     )
     raise SystemExit(summary.exit_code)

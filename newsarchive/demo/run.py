@@ -13,6 +13,7 @@ from importlib.resources import as_file, files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from newsarchive.archive.layout import DEMO_SITE_NAME
 from newsarchive.archive.reader import Archive
 from newsarchive.errors import ConfigError
 from newsarchive.profiles import bundled_profiles
@@ -21,13 +22,12 @@ if TYPE_CHECKING:
     from newsarchive.spiders.crawl import CrawlSummary
 
 DEMO_ARCHIVE = "newsarchive-demo"
-SITE_STATE = "demo-site.json"
 
 
 def demo_port(archive: Archive) -> int:
     """The port this demo archive's site was served on (0, any free port, for a new archive)."""
     try:
-        return int(json.loads((archive.path / SITE_STATE).read_text(encoding="utf-8"))["port"])
+        return int(json.loads((archive.path / DEMO_SITE_NAME).read_text(encoding="utf-8"))["port"])
     except (OSError, ValueError, KeyError, TypeError):
         return 0
 
@@ -53,7 +53,7 @@ def demo(archive: str | Path = DEMO_ARCHIVE, **options: Any) -> CrawlSummary:
                 "free it, or give another --archive for a new demo"
             ) from None
         with server:
-            (target.path / SITE_STATE).write_text(json.dumps({"port": server.port}) + "\n", encoding="utf-8")
+            (target.path / DEMO_SITE_NAME).write_text(json.dumps({"port": server.port}) + "\n", encoding="utf-8")
             # The sample site is laid out like report.az: the bundled profile reads it, moved to its address.
             profile = bundled_profiles()["report.az"].rebased(server.url)
             return crawl([], target, profile=profile, **{"delay": 0, **options})

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from http import HTTPStatus
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import scrapy
@@ -25,6 +24,7 @@ from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
+from newsarchive.archive.layout import ArchiveLayout
 from newsarchive.archive.records import HeaderList, HttpExchange
 from newsarchive.archive.revisits import CaptureIndex
 from newsarchive.archive.warcinfo import CrawlInfo
@@ -112,13 +112,13 @@ def crawl_info(crawler: Crawler) -> CrawlInfo:
     """What the crawl says about itself in each WARC's ``warcinfo``, from the settings ``crawl()`` layered on."""
     settings = crawler.settings
     return CrawlInfo(
-        collection=settings.get("NEWSARCHIVE_COLLECTION", ""),
-        profile=settings.get("NEWSARCHIVE_PROFILE_NAME", ""),
+        collection=settings.get("NEWSARCHIVE_COLLECTION"),
+        profile=settings.get("NEWSARCHIVE_PROFILE_NAME"),
         seeds=settings.getlist("NEWSARCHIVE_SEEDS"),
-        operator=settings.get("NEWSARCHIVE_OPERATOR", ""),
-        description=settings.get("NEWSARCHIVE_DESCRIPTION", ""),
+        operator=settings.get("NEWSARCHIVE_OPERATOR"),
+        description=settings.get("NEWSARCHIVE_DESCRIPTION"),
         obey_robots=settings.getbool("ROBOTSTXT_OBEY"),
-        user_agent=settings.get("USER_AGENT", ""),
+        user_agent=settings.get("USER_AGENT"),
     )
 
 
@@ -138,14 +138,15 @@ class WarcCapture:
         if not archive:
             raise NotConfigured("NEWSARCHIVE_ARCHIVE is not set")
         closes = BackgroundCloses(crawler)
+        layout = ArchiveLayout(archive)
         writer = WarcWriter(
-            Path(archive) / "warc",
+            layout.warc_dir,
             warcinfo=crawl_info(crawler).fields(),
-            prefix=crawler.settings.get("NEWSARCHIVE_WARC_PREFIX", "newsarchive"),
+            prefix=crawler.settings.get("NEWSARCHIVE_WARC_PREFIX"),
             max_size=crawler.settings.getint("NEWSARCHIVE_WARC_MAX_SIZE"),
             # Each WARC's CDXJ and capture digests are made as its records are written.
-            indexes=Path(archive) / "indexes",
-            captures=CaptureIndex.load(Path(archive) / "indexes"),
+            indexes=layout.indexes_dir,
+            captures=CaptureIndex.load(layout.indexes_dir),
             # A file that rotates out is synced, indexed and renamed off the reactor thread.
             close_in=closes.run,
         )

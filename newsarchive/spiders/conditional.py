@@ -22,7 +22,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from warcio.recordloader import ArcWarcRecord
 
-VALIDATORS_NAME = "validators.json"
+from newsarchive.archive.layout import VALIDATORS_NAME, ArchiveLayout
+
 _FEED_TYPES = re.compile(rb"rss|atom|xml", re.IGNORECASE)
 CONDITIONAL_META = "newsarchive_conditional"
 
@@ -94,7 +95,7 @@ class ConditionalRequests:
         archive = crawler.settings.get("NEWSARCHIVE_ARCHIVE")
         if not archive:
             raise NotConfigured("NEWSARCHIVE_ARCHIVE is not set")
-        store = ValidatorStore.load(Path(archive) / "indexes")
+        store = ValidatorStore.load(ArchiveLayout(archive).indexes_dir)
         crawler.validators = store  # type: ignore[attr-defined]
         middleware = cls(store)
         crawler.signals.connect(middleware.spider_closed, signal=scrapy.signals.spider_closed)

@@ -232,7 +232,7 @@ def crawl(
             if isinstance(hold, JobLock):
                 assert job is not None and redis is not None
                 # Seeded once per job: archived articles are not requested by any worker (unless --refresh).
-                seen = () if refresh else load_seen(archive.path / "indexes", profile.trailing_slash)
+                seen = () if refresh else load_seen(archive.indexes_dir, profile.trailing_slash)
                 hold.started(job.start(list(targets), seen), redact(redis))
         summary: CrawlSummary | None = None
         try:
@@ -390,7 +390,7 @@ class ShutdownOnSignal:
     def _stop_gracefully(self, signum: int) -> None:
         from twisted.internet import reactor
 
-        grace = self.crawler.settings.getfloat("NEWSARCHIVE_STOP_GRACE", 3.0) if self.crawler else 3.0
+        grace = (self.crawler or self.process).settings.getfloat("NEWSARCHIVE_STOP_GRACE")
         logger.warning("Received %s: finishing in-flight pages, then stopping (send again to stop at once)",
                        signal.Signals(signum).name)  # fmt: skip
         # No retry is sent from now on, and the retries waiting for their turn give up at once.

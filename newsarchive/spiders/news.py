@@ -30,6 +30,7 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS
 
 from newsarchive.archive.articles import NotArticleLog
 from newsarchive.archive.facts import SiteFacts, load_facts, save_facts
+from newsarchive.archive.layout import ArchiveLayout
 from newsarchive.archive.seen import SeenSet, load_seen
 from newsarchive.archive.urls import normalize_url
 from newsarchive.discover.links import (
@@ -168,10 +169,10 @@ class NewsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """The profile's start points (or the start URLs), each with its kind's priority."""
         archive = Path(self.settings.get("NEWSARCHIVE_ARCHIVE", "."))
-        indexes = archive / "indexes"
+        indexes = ArchiveLayout(archive).indexes_dir
         self.refresh = self.settings.getbool("NEWSARCHIVE_REFRESH")
-        self.requisites = self.settings.getbool("NEWSARCHIVE_REQUISITES", True)
-        self._extract = self.settings.getbool("NEWSARCHIVE_EXTRACT", True)
+        self.requisites = self.settings.getbool("NEWSARCHIVE_REQUISITES")
+        self._extract = self.settings.getbool("NEWSARCHIVE_EXTRACT")
         self.seen = load_seen(indexes, self.profile.trailing_slash)
         self.facts = load_facts(archive) or SiteFacts()
         self._not_article_log = NotArticleLog(indexes, datetime.now(UTC))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -23,6 +22,7 @@ from scrapy.exceptions import NotConfigured
 
 from newsarchive.archive.articles import ArticleIndex
 from newsarchive.archive.facts import SiteFacts
+from newsarchive.archive.layout import ArchiveLayout
 from newsarchive.extract.dates import is_local_time, zone
 
 logger = logging.getLogger(__name__)
@@ -54,9 +54,9 @@ class ArticleIndexPipeline:
             return refresh or seen is None or url in seen
 
         index = ArticleIndex(
-            Path(archive) / "indexes",
+            ArchiveLayout(archive).indexes_dir,
             datetime.now(UTC),
-            trailing_slash=settings.get("NEWSARCHIVE_TRAILING_SLASH", "keep"),
+            trailing_slash=settings.get("NEWSARCHIVE_TRAILING_SLASH"),
             archived=archived,
         )
         return cls(crawler, index)

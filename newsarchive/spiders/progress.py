@@ -67,7 +67,7 @@ class LiveStatus:
         """Enabled by ``NEWSARCHIVE_PROGRESS``."""
         if not crawler.settings.getbool("NEWSARCHIVE_PROGRESS"):
             raise NotConfigured
-        extension = cls(crawler, sys.stderr, crawler.settings.getfloat("NEWSARCHIVE_PROGRESS_INTERVAL", 1.0))
+        extension = cls(crawler, sys.stderr, crawler.settings.getfloat("NEWSARCHIVE_PROGRESS_INTERVAL"))
         crawler.signals.connect(extension.engine_started, signal=signals.engine_started)
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension

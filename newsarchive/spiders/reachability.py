@@ -52,7 +52,7 @@ class UnreachableHosts:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> UnreachableHosts:
         """Configured by ``NEWSARCHIVE_HOST_FAILURES``; the one line per host replaces the download errors."""
-        middleware = cls(crawler, crawler.settings.getint("NEWSARCHIVE_HOST_FAILURES", 3))
+        middleware = cls(crawler, crawler.settings.getint("NEWSARCHIVE_HOST_FAILURES"))
         for name in ERROR_LOGGERS:
             logging.getLogger(name).addFilter(middleware.log_filter)
         crawler.signals.connect(middleware.engine_stopped, signal=signals.engine_stopped)

@@ -48,8 +48,8 @@ class BackoffRetryMiddleware(BackoffRetry):
 
     def __init__(self, settings: Any) -> None:
         super().__init__(settings)
-        self.backoff = settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF", 1.0)
-        self.retry_after_max = settings.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX", 60.0)
+        self.backoff = settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF")
+        self.retry_after_max = settings.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX")
         self.stopping = False
         self._waits: set[Deferred[None]] = set()
 

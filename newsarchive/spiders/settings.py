@@ -1,6 +1,10 @@
-"""newsarchive's Scrapy settings (``scrapy.cfg`` points here); ``crawl()`` layers its options on top."""
+"""newsarchive's Scrapy settings (``scrapy.cfg`` points here); ``crawl()`` layers its options on top.
+
+The one place of every ``NEWSARCHIVE_*`` default: components read a setting without restating its default.
+"""
 
 from newsarchive.archive.content import MAX_DECODED_SIZE
+from newsarchive.archive.layout import DEFAULT_WARC_MAX_SIZE, DEFAULT_WARC_PREFIX
 from newsarchive.workers import default_workers
 
 BOT_NAME = "newsarchive"
@@ -62,8 +66,9 @@ NEWSARCHIVE_HOST_FAILURES = 3
 TWISTED_DNS_RESOLVER = "newsarchive.spiders.reachability.ReservedNameResolver"
 # After the first SIGINT/SIGTERM, downloads still in flight this many seconds later are not waited for.
 NEWSARCHIVE_STOP_GRACE = 3.0
-# The live status line on a terminal (the CLI turns it on; spiders/progress.py).
+# The live status line on a terminal (the CLI turns it on; spiders/progress.py), redrawn every this many seconds.
 NEWSARCHIVE_PROGRESS = False
+NEWSARCHIVE_PROGRESS_INTERVAL = 1.0
 
 EXTENSIONS = {
     "newsarchive.spiders.capture.WarcCapture": 0,
@@ -111,10 +116,17 @@ NEWSARCHIVE_EXTRACT_WORKERS = default_workers()
 # False (crawl --no-extract): archive only, WARCs and CDXJ; pages are parsed for links, articles are not
 # extracted (`newsarchive reindex` does it later).
 NEWSARCHIVE_EXTRACT = True
-NEWSARCHIVE_WARC_MAX_SIZE = 1_000_000_000
-NEWSARCHIVE_WARC_PREFIX = "newsarchive"
+NEWSARCHIVE_WARC_MAX_SIZE = DEFAULT_WARC_MAX_SIZE
+NEWSARCHIVE_WARC_PREFIX = DEFAULT_WARC_PREFIX
 # Who runs the crawl, named in each WARC's warcinfo (--operator, $NEWSARCHIVE_OPERATOR, or the profile's operator).
 NEWSARCHIVE_OPERATOR = ""
+# What else each WARC's warcinfo says of the crawl (crawl() sets them: spiders/capture.py).
+NEWSARCHIVE_COLLECTION = ""
+NEWSARCHIVE_PROFILE_NAME = ""
+NEWSARCHIVE_SEEDS: list[str] = []
+NEWSARCHIVE_DESCRIPTION = ""
+# How URLs are compared (the profile's trailing_slash policy; crawl() sets it): the seen-set and versions.
+NEWSARCHIVE_TRAILING_SLASH = "keep"
 # Page requisites (stylesheets, images, fonts, icons) of article and home pages are archived (--no-requisites).
 NEWSARCHIVE_REQUISITES = True
 

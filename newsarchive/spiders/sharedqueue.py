@@ -56,7 +56,7 @@ class SharedSeenFilter(RFPDupeFilter):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedSeenFilter:
         """The filter of the crawl's job."""
-        return cls(job_from_settings(crawler.settings), crawler.settings.get("NEWSARCHIVE_TRAILING_SLASH", "keep"))
+        return cls(job_from_settings(crawler.settings), crawler.settings.get("NEWSARCHIVE_TRAILING_SLASH"))
 
     def request_fingerprint(self, request: Request) -> str | int:  # type: ignore[override]
         """The URL's key for a plain GET (what the crawl sends); scrapy-redis's fingerprint otherwise."""
@@ -76,7 +76,7 @@ class SharedScheduler(RedisScheduler):
             server=job.client,
             persist=True,  # the queue and seen-set are the job's: the last worker out does not flush them either
             queue_key=job.key("queue"),
-            dupefilter=SharedSeenFilter(job, crawler.settings.get("NEWSARCHIVE_TRAILING_SLASH", "keep")),
+            dupefilter=SharedSeenFilter(job, crawler.settings.get("NEWSARCHIVE_TRAILING_SLASH")),
         )
         self.crawler = crawler
         self.stats = crawler.stats
