@@ -11,3 +11,7 @@ robots_sitemaps_found = object()
 # Sent with (response, request, spider) for the bytes of a download the timeout cut (spiders/truncation.py):
 # the capture archives them as it does a response of ``response_downloaded``.
 timed_out_body = object()
+
+# Sent with (request) by a distributed crawl's ProcessedRequests (spiders/distributed.py) once that request's
+# links are queued and its items processed: the shared scheduler (spiders/sharedqueue.py) then finishes it.
+request_processed = object()
