@@ -116,6 +116,10 @@ def test_warcs_pass_warcio_check_gzip_test_and_verify(raw_site_archive):
 
 @pytest.mark.parametrize("target", ARCHIVED)
 def test_first_capture_stores_the_entity_the_server_sent_with_its_head(stored, target):
+    """The canary of Scrapy's private API (newsarchive/spiders/handler.py, the upper bound on Scrapy in
+    pyproject.toml): a crawl of a real server on 127.0.0.1, read back with warcio, keeps the raw response head,
+    its reason phrase ("200 Fine, Thanks"), header case ("x-MiXeD-case") and order as sent. It fails when a
+    Scrapy release changes the handler classes in a way that still imports but loses the raw head."""
     original = stored["by_target"][target][0]
     sent, entity = SENT[target]
     assert original.type == "response"

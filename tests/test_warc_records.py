@@ -21,7 +21,8 @@ from newsarchive.archive.revisits import Capture, CaptureIndex
 from newsarchive.archive.verify import gzip_members
 from newsarchive.archive.writer import WarcWriter
 from newsarchive.spiders.capture import exchange_from
-from newsarchive.spiders.handler import RAW_HEAD_META, RawHead
+from newsarchive.spiders.handler import RawHead
+from newsarchive.spiders.meta import RAW_HEAD_META
 
 DATE = datetime(2025, 9, 8, 11, 31, 0, 123456, tzinfo=UTC)
 ODD_VALUE = "café".encode() + b" \xff"  # UTF-8 plus a byte that is not: kept as is, never re-encoded

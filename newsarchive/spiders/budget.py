@@ -22,7 +22,7 @@ from scrapy.http import Request, Response
 from scrapy.utils.defer import deferred_from_coro
 
 from newsarchive.discover.links import ARTICLE as ARTICLE_KIND
-from newsarchive.spiders.news import KIND_META
+from newsarchive.spiders.meta import KIND_META
 
 ARTICLES_STAT = "newsarchive/articles"  # index lines written (new articles and new versions)
 UNCHANGED_STAT = "newsarchive/articles_unchanged"

@@ -3,7 +3,7 @@
 It listens to ``response_downloaded``, which Scrapy sends right after the download handler returns and
 before any downloader middleware's ``process_response``: the body is still content-coded (gzip, br) and
 redirects, errors and robots.txt pass here too. The WARC location of the response is put in
-``request.meta`` for the spider's callback, which sees the same meta dict.
+``request.meta[LOCATION_META]`` for the spider's callback, which sees the same meta dict.
 """
 
 from __future__ import annotations
@@ -30,12 +30,13 @@ from newsarchive.archive.revisits import CaptureIndex
 from newsarchive.archive.warcinfo import CrawlInfo
 from newsarchive.archive.writer import WarcWriter
 from newsarchive.errors import ArchiveWriteError
-from newsarchive.spiders.handler import RAW_HEAD_META, RawHead
-from newsarchive.spiders.truncation import TIMEOUT, timed_out_body, truncation_reason
+from newsarchive.spiders.handler import RawHead
+from newsarchive.spiders.meta import LOCATION_META, RAW_HEAD_META
+from newsarchive.spiders.signals import timed_out_body
+from newsarchive.spiders.truncation import TIMEOUT, truncation_reason
 
 logger = logging.getLogger(__name__)
 
-LOCATION_META = "newsarchive_response"
 CAPTURE_ERRORS_STAT = "newsarchive/capture_errors"
 
 

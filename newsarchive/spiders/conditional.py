@@ -5,6 +5,8 @@ Each run re-fetches the pages where new articles appear. Where the server gave a
 costs the site a 304. The validators, and the ``lastmod`` a sitemap index last gave each child sitemap,
 are kept in ``indexes/validators.json``: a small file, rewritten at the end of each run, rebuildable from
 the WARCs' response headers (:func:`validators_from_records`), so deleting it only costs full re-fetches.
+The spider reads and adds to the same store: it takes the middleware's with
+``crawler.get_downloader_middleware(ConditionalRequests).store``.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from scrapy.http import Request, Response
 from warcio.recordloader import ArcWarcRecord
 
 from newsarchive.archive.layout import VALIDATORS_NAME, ArchiveLayout
+from newsarchive.spiders.meta import CONDITIONAL_META
 
 _FEED_TYPES = re.compile(rb"rss|atom|xml", re.IGNORECASE)
-CONDITIONAL_META = "newsarchive_conditional"
 
 
 class ValidatorStore:
@@ -91,13 +93,11 @@ class ConditionalRequests:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalRequests:
-        """Enabled by ``NEWSARCHIVE_ARCHIVE``; the store is shared with the spider via ``crawler.validators``."""
+        """Enabled by ``NEWSARCHIVE_ARCHIVE``; loads the archive's store."""
         archive = crawler.settings.get("NEWSARCHIVE_ARCHIVE")
         if not archive:
             raise NotConfigured("NEWSARCHIVE_ARCHIVE is not set")
-        store = ValidatorStore.load(ArchiveLayout(archive).indexes_dir)
-        crawler.validators = store  # type: ignore[attr-defined]
-        middleware = cls(store)
+        middleware = cls(ValidatorStore.load(ArchiveLayout(archive).indexes_dir))
         crawler.signals.connect(middleware.spider_closed, signal=scrapy.signals.spider_closed)
         return middleware
 

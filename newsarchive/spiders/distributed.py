@@ -34,6 +34,7 @@ from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 
 from newsarchive.jobs import RedisJob, connect
+from newsarchive.spiders.signals import request_processed
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +42,6 @@ REDIS_URL_SETTING = "NEWSARCHIVE_REDIS_URL"
 ARCHIVE_KEY_SETTING = "NEWSARCHIVE_REDIS_ARCHIVE_KEY"
 WORKER_SETTING = "NEWSARCHIVE_REDIS_WORKER"
 WORKER_TTL_SETTING = "NEWSARCHIVE_REDIS_WORKER_TTL"
-
-# Sent by ProcessedRequests with ``request=``: that request's links are queued and its items processed.
-request_processed = object()
 
 
 def distributed_settings(url: str, archive_key: str, worker: str) -> dict[str, Any]:

@@ -10,8 +10,13 @@ A download that times out after its head arrived still raises Scrapy's ``Downloa
 retried and logged as before), carrying the bytes that came as a response flagged ``download_timeout``
 (:func:`partial_response`): :mod:`newsarchive.spiders.truncation` has it archived with ``WARC-Truncated: time``.
 
-It relies on Scrapy's private ``http11`` classes (hence the ``scrapy>=2.19`` requirement); if they change,
-the capture falls back to the headers Scrapy exposes, which lose only the details above.
+This is the one module of newsarchive on Scrapy's (and Twisted's) private API, because Scrapy offers no
+public way to the raw head: it extends the private ``http11`` classes below, swaps the class of the parser
+Scrapy builds, replaces the connection pool's ``_factory`` and reads the body reader's buffer on a timeout.
+Hence the upper bound on Scrapy in ``pyproject.toml`` (the release line this was written against), and the
+canary test ``tests/test_warc_fidelity.py::test_first_capture_stores_the_entity_the_server_sent_with_its_head``:
+a change in those classes that still imports makes the capture fall back, silently, to the headers Scrapy
+exposes, which lose the details above, and the canary fails.
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ from scrapy.utils._download_handlers import wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.web._newclient import STATUS
 
-RAW_HEAD_META = "newsarchive_raw_head"
+from newsarchive.spiders.meta import RAW_HEAD_META
+
 TIMEOUT_FLAG = "download_timeout"
 _PARTIAL_ATTRIBUTE = "newsarchive_partial_response"
 

@@ -51,8 +51,9 @@ from newsarchive.discover.requisites import css_requisites, is_stylesheet
 from newsarchive.extract import ArticleUrlPattern
 from newsarchive.extract.dates import zone
 from newsarchive.profiles import GENERIC, SiteProfile
-from newsarchive.spiders.capture import LOCATION_META
-from newsarchive.spiders.conditional import CONDITIONAL_META, ValidatorStore
+from newsarchive.spiders.conditional import ConditionalRequests, ValidatorStore
+from newsarchive.spiders.meta import CONDITIONAL_META, KIND_META, LOCATION_META
+from newsarchive.spiders.signals import robots_sitemaps_found
 from newsarchive.workers import WorkerPool
 
 _SKIPPED_SUFFIX = re.compile(r"\.(?:" + "|".join(map(re.escape, IGNORED_EXTENSIONS)) + r")$", re.IGNORECASE)
@@ -60,7 +61,6 @@ _SKIPPED_SUFFIX = re.compile(r"\.(?:" + "|".join(map(re.escape, IGNORED_EXTENSIO
 # Pages worth parsing: HTML, feeds, sitemaps, JSON lists (reindex applies the same filter).
 _ANALYSED_TYPES = re.compile(rb"html|xml|rss|atom|json|text/plain", re.IGNORECASE)
 
-KIND_META = "newsarchive_kind"
 NOT_ARTICLES_STAT = "newsarchive/not_articles"
 NOT_ARTICLE_URLS_STAT = "newsarchive/not_article_urls"
 # How many of the pages that looked like articles and gave none the summary names (the log names them all).
@@ -113,20 +113,25 @@ class NewsSpider(scrapy.Spider):
         self._requested: set[int] = set()
         # Page analysis: worker processes (NEWSARCHIVE_EXTRACT_WORKERS of them), or with 0 one thread here.
         self._pool: WorkerPool | ThreadPoolExecutor | None = None
+        # Public, read by the article index pipeline (spiders/pipelines.py): the archived articles (loaded when
+        # the crawl starts) and what the crawl learned of its sites (their UTC offsets, their article URLs).
         self.seen: SeenSet | None = None
-        self.validators: ValidatorStore | None = None
         self.facts = SiteFacts()
+        self.validators: ValidatorStore | None = None
         self._not_article_log: NotArticleLog | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
-        """As Scrapy's; run by ``scrapy crawl news -a archive=DIR -a target=URL,...`` (scrapyd), plain string
-        arguments are turned into a whole newsarchive crawl (:mod:`newsarchive.spiders.standalone`)."""
+        """As Scrapy's, plus the robots.txt sitemaps signal; run by ``scrapy crawl news -a archive=DIR -a
+        target=URL,...`` (scrapyd), plain string arguments are turned into a whole newsarchive crawl
+        (:mod:`newsarchive.spiders.standalone`)."""
         if isinstance(kwargs.get("target"), str) or isinstance(kwargs.get("archive"), str):
             from newsarchive.spiders.standalone import standalone_run
 
             kwargs = standalone_run(crawler, kwargs)
-        return super().from_crawler(crawler, *args, **kwargs)
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.follow_robots_sitemaps, signal=robots_sitemaps_found)
+        return spider
 
     # ---------------------------------------------------------------- scope and classification
 
@@ -176,7 +181,9 @@ class NewsSpider(scrapy.Spider):
         self.seen = load_seen(indexes, self.profile.trailing_slash)
         self.facts = load_facts(archive) or SiteFacts()
         self._not_article_log = NotArticleLog(indexes, datetime.now(UTC))
-        self.validators = getattr(self.crawler, "validators", None)
+        # The conditional-request middleware's store: the sitemaps' lastmod is kept with the validators.
+        conditional = self.crawler.get_downloader_middleware(ConditionalRequests)
+        self.validators = conditional.store if conditional is not None else None
         self.logger.info("seen-set: %d archived articles", len(self.seen))
         editions = [e for e in self.profile.editions if not self.languages or e.language in self.languages]
         homes = [*(url for edition in editions for url in edition.home), *self.profile.start_urls, *self.start_urls]
@@ -201,13 +208,14 @@ class NewsSpider(scrapy.Spider):
         for url in (*profile.start_urls, *self.start_urls):
             yield profile.absolute(url), LISTING
         if profile.is_generic and not self.settings.getbool("ROBOTSTXT_OBEY"):
-            # Obeying robots.txt, its Sitemap lines come from the robots middleware (robots_sitemaps).
+            # Obeying robots.txt, its Sitemap lines come from the robots middleware (follow_robots_sitemaps).
             for url in self.start_urls:
                 parts = urlsplit(url)
                 yield f"{parts.scheme}://{parts.netloc}/robots.txt", ROBOTS
 
-    def robots_sitemaps(self, robots_url: str, sitemaps: list[str]) -> None:
-        """Called with a host's robots.txt ``Sitemap:`` lines: a generic crawl walks them."""
+    def follow_robots_sitemaps(self, sitemaps: list[str]) -> None:
+        """On :data:`~newsarchive.spiders.signals.robots_sitemaps_found`: a generic crawl walks the sitemaps a
+        host's robots.txt names."""
         if not self.profile.is_generic:
             return
         for url in sitemaps:
@@ -254,12 +262,14 @@ class NewsSpider(scrapy.Spider):
         if kind in (FEED, NEWS_SITEMAP, SITEMAP, LISTING) and not self.refresh:
             meta[CONDITIONAL_META] = True
             meta["handle_httpstatus_list"] = [304]
-        if kind == SITEMAP and link.date is not None:
-            meta["newsarchive_lastmod"] = link.date.isoformat()
+        # The child sitemap's lastmod, remembered once it is read.
+        lastmod = {"lastmod": link.date.isoformat()} if kind == SITEMAP and link.date is not None else {}
         if priority is None:
             priority = PRIORITY[kind]
         self._requested.update((hash(link.url), hash(url)))
-        return scrapy.Request(url, callback=self.parse, priority=priority - min(rank, _RANKS - 1), meta=meta)
+        return scrapy.Request(
+            url, callback=self.parse, priority=priority - min(rank, _RANKS - 1), meta=meta, cb_kwargs=lastmod
+        )
 
     def _requisite_requests(self, urls: Iterable[str]) -> Iterator[scrapy.Request]:
         """Requests for page requisites in scope, at the lowest priority (a repeat is dropped by Scrapy's filter)."""
@@ -273,8 +283,9 @@ class NewsSpider(scrapy.Spider):
 
     # ---------------------------------------------------------------- parsing
 
-    async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
-        """Analyse the page off the reactor thread; follow what it names; yield its article."""
+    async def parse(self, response: Response, lastmod: str | None = None, **kwargs: Any) -> AsyncIterator[Any]:
+        """Analyse the page off the reactor thread; follow what it names; yield its article (``lastmod``: the
+        one a sitemap index gave this sitemap)."""
         kind = response.meta.get(KIND_META, PAGE)
         if kind == ROBOTS:
             for link in robots_sitemaps(response.body, response.url):
@@ -291,7 +302,7 @@ class NewsSpider(scrapy.Spider):
             return
         if response.status == 304:
             self.crawler.stats.inc_value("newsarchive/not_modified")
-            self._remember_lastmod(response)
+            self._remember_lastmod(response, lastmod)
             return
         if content_type and not _ANALYSED_TYPES.search(content_type):
             return
@@ -308,7 +319,7 @@ class NewsSpider(scrapy.Spider):
                 self._extract,
             )
         )
-        self._remember_lastmod(response)
+        self._remember_lastmod(response, lastmod)
         self._learn(analysis, kind, response.url)
         for request in self._follow(analysis, kind, response.url):
             yield request
@@ -405,8 +416,7 @@ class NewsSpider(scrapy.Spider):
     def _stored(self, url: str) -> dict[str, str]:
         return self.validators.get(url) if self.validators is not None else {}
 
-    def _remember_lastmod(self, response: Response) -> None:
-        lastmod = response.meta.get("newsarchive_lastmod")
+    def _remember_lastmod(self, response: Response, lastmod: str | None) -> None:
         if lastmod and self.validators is not None:
             self.validators.update(response.url, lastmod=lastmod)
 

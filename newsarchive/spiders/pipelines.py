@@ -6,7 +6,8 @@ extracted content changed becomes version N+1 pointing at the record of version 
 only around the text (or not at all) gets no new line.
 
 A page of a site without a profile may show a local time and no offset. Its time is placed in the site's
-UTC offset as the spider learned it (:class:`~newsarchive.archive.facts.SiteFacts`); an article that comes
+UTC offset as the spider learned it (:attr:`NewsSpider.facts <newsarchive.spiders.news.NewsSpider.facts>`,
+a :class:`~newsarchive.archive.facts.SiteFacts`); an article that comes
 before the offset is known waits for it (up to :data:`MAX_WAITING` of them), and is written with its date
 alone if the crawl ends without one: a time is never given an invented offset.
 """
@@ -24,6 +25,7 @@ from newsarchive.archive.articles import ArticleIndex
 from newsarchive.archive.facts import SiteFacts
 from newsarchive.archive.layout import ArchiveLayout
 from newsarchive.extract.dates import is_local_time, zone
+from newsarchive.spiders.news import NewsSpider
 
 logger = logging.getLogger(__name__)
 
@@ -33,24 +35,29 @@ MAX_WAITING = 1000
 class ArticleIndexPipeline:
     """Writes one index line per new article or changed version (items ``{"article", "location", "fetched_at"}``)."""
 
-    def __init__(self, crawler: Crawler, index: ArticleIndex) -> None:
+    def __init__(self, crawler: Crawler, spider: NewsSpider, index: ArticleIndex) -> None:
         self.crawler = crawler
+        self.spider = spider
         self.index = index
         self._waiting: list[dict[str, Any]] = []
         self._revision = -1
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArticleIndexPipeline:
-        """Enabled by ``NEWSARCHIVE_ARCHIVE``."""
+        """Enabled by ``NEWSARCHIVE_ARCHIVE``, for the news spider (whose seen-set and site facts it reads)."""
         settings = crawler.settings
         archive = settings.get("NEWSARCHIVE_ARCHIVE")
         if not archive:
             raise NotConfigured("NEWSARCHIVE_ARCHIVE is not set")
+        spider = crawler.spider
+        if not isinstance(spider, NewsSpider):
+            raise NotConfigured(f"the article index is kept by the news spider's crawls, not {spider!r}'s")
         refresh = settings.getbool("NEWSARCHIVE_REFRESH")
 
         def archived(url: str) -> bool:
             # Without --refresh only a URL of the seen-set can have versions already (a start URL, a redirect).
-            seen = getattr(crawler.spider, "seen", None)
+            # The spider loads its seen-set when the crawl starts: read it at each call.
+            seen = spider.seen
             return refresh or seen is None or url in seen
 
         index = ArticleIndex(
@@ -59,12 +66,12 @@ class ArticleIndexPipeline:
             trailing_slash=settings.get("NEWSARCHIVE_TRAILING_SLASH"),
             archived=archived,
         )
-        return cls(crawler, index)
+        return cls(crawler, spider, index)
 
     @property
     def facts(self) -> SiteFacts:
-        """What the spider learned of its sites (their UTC offsets)."""
-        return getattr(self.crawler.spider, "facts", None) or SiteFacts()
+        """What the spider learned of its sites (their UTC offsets), as it stands now."""
+        return self.spider.facts
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         """Append the article's index line, unless a refresh found its content unchanged."""

@@ -1,13 +1,19 @@
 """Retries that back off: exponential delays between attempts, and the server's ``Retry-After`` honoured.
 
 Scrapy's ``RetryMiddleware`` re-queues a failed request at once. A news site that answers 503 is
-overloaded or in maintenance; hammering it is rude and useless. Discovery's ``BackoffRetry`` slows the
-whole host down (its delay doubles per retry); this subclass also waits before handing the retry back
-(without blocking the reactor), so the retry itself never comes early: ``Retry-After`` when the server sends one, else
-``NEWSARCHIVE_RETRY_BACKOFF`` * 2^(attempt-1) seconds. A ``Retry-After`` longer than
-``NEWSARCHIVE_RETRY_AFTER_MAX`` is not waited for in this run: the page is given up and logged.
+overloaded or in maintenance; hammering it is rude and useless. :class:`BackoffRetryMiddleware` slows the
+whole host down (its download slot's delay doubles per retry, from ``NEWSARCHIVE_RETRY_BACKOFF`` up to
+``NEWSARCHIVE_RETRY_BACKOFF_MAX`` seconds; AutoThrottle brings it back down as the host answers well again),
+and waits before handing the retry back (without blocking the reactor), so the retry itself never comes early:
+``Retry-After`` when the server sends one, else ``NEWSARCHIVE_RETRY_BACKOFF`` * 2^(attempt-1) seconds.
+A ``Retry-After`` longer than ``NEWSARCHIVE_RETRY_AFTER_MAX`` is not waited for in this run: the page is given
+up and logged.
 Once the crawl is told to stop (:meth:`BackoffRetryMiddleware.stop`, on the first SIGINT/SIGTERM) no retry is
 sent and the waits in progress end at once.
+
+It extends the public ``process_response`` / ``process_exception`` of Scrapy's ``RetryMiddleware``: a
+:class:`~scrapy.Request` returned is a retry (made by Scrapy's ``get_retry_request``). The host's slot is
+``crawler.engine.downloader.slots[request.meta["download_slot"]]``, semi-public as in spiders/politeness.py.
 """
 
 from __future__ import annotations
@@ -18,11 +24,10 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from scrapy import Request, Spider
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
-
-from newsarchive.spiders.politeness import BackoffRetry
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +48,13 @@ def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> flo
     return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
-class BackoffRetryMiddleware(BackoffRetry):
-    """Discovery's ``BackoffRetry`` (host delay doubled per retry) with a wait before each retry."""
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries, with the host's delay doubled per retry and a wait before each retry."""
 
     def __init__(self, settings: Any) -> None:
         super().__init__(settings)
         self.backoff = settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF")
+        self.backoff_max = settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF_MAX")
         self.retry_after_max = settings.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX")
         self.stopping = False
         self._waits: set[Deferred[None]] = set()
@@ -75,6 +81,7 @@ class BackoffRetryMiddleware(BackoffRetry):
             return response
         retry = super().process_response(request, response)
         if isinstance(retry, Request):
+            self._slow_down(request)
             await self._wait(asked if asked is not None else self._backoff(retry))
             if self.stopping:
                 return response
@@ -88,10 +95,17 @@ class BackoffRetryMiddleware(BackoffRetry):
             return None
         retry = super().process_exception(request, exception)
         if isinstance(retry, Request):
+            self._slow_down(request)
             await self._wait(self._backoff(retry))
             if self.stopping:
                 return None
         return retry
+
+    def _slow_down(self, request: Request) -> None:
+        """Double the delay of the request's host (at least ``backoff``, at most ``backoff_max`` seconds)."""
+        slot = self.crawler.engine.downloader.slots.get(request.meta.get("download_slot") or "")
+        if slot is not None:
+            slot.delay = min(max(slot.delay * 2, self.backoff), self.backoff_max)
 
     def _backoff(self, retry: Request) -> float:
         return self.backoff * 2 ** (retry.meta.get("retry_times", 1) - 1)

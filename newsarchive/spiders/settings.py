@@ -12,6 +12,8 @@ BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["newsarchive.spiders.news"]
 
 ROBOTSTXT_OBEY = True
+# Scrapy's default parser (Protego), which also tells the robots.txt Sitemap lines (spiders/politeness.py).
+ROBOTSTXT_PARSER = "newsarchive.spiders.politeness.RobotsTxtParser"
 # Sites see who crawls and how to reach the operator: crawl() appends NEWSARCHIVE_CONTACT when set.
 USER_AGENT = "newsarchive/0.1 (+https://github.com/newsarchive/newsarchive)"
 
@@ -26,7 +28,7 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 # Retries wait: the server's Retry-After (up to NEWSARCHIVE_RETRY_AFTER_MAX s), else 1 s, 2 s, 4 s...;
 # and each retry doubles the host's delay, from 1 s up to 8 s (a dead host must not stall cron for hours)
-# (spiders/retry.py, spiders/politeness.py).
+# (spiders/retry.py).
 NEWSARCHIVE_RETRY_BACKOFF = 1.0
 NEWSARCHIVE_RETRY_BACKOFF_MAX = 8.0
 NEWSARCHIVE_RETRY_AFTER_MAX = 60.0
@@ -74,10 +76,9 @@ EXTENSIONS = {
     "newsarchive.spiders.capture.WarcCapture": 0,
     "newsarchive.spiders.outcome.StartUrlErrors": 0,
     "newsarchive.spiders.progress.LiveStatus": 0,
+    # After Scrapy's AutoThrottle (0): it raises a slot's delay back to the Crawl-delay after AutoThrottle's
+    # adjustment of it.
     "newsarchive.spiders.politeness.RobotsCrawlDelay": 10,
-    # AutoThrottle that respects robots.txt Crawl-delay replaces Scrapy's own.
-    "scrapy.extensions.throttle.AutoThrottle": None,
-    "newsarchive.spiders.politeness.PoliteThrottle": 0,
 }
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
@@ -88,7 +89,7 @@ DOWNLOADER_MIDDLEWARES = {
     "newsarchive.spiders.budget.ArticleRequestBudget": 125,
     "newsarchive.spiders.conditional.ConditionalRequests": 130,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    # Discovery's BackoffRetry (each retry doubles the host's delay), plus a wait for Retry-After.
+    # Scrapy's retries, each doubling the host's delay, after a wait (Retry-After or the backoff).
     "newsarchive.spiders.retry.BackoffRetryMiddleware": 550,
     # Just outside the retries (its process_exception runs first): a dead host is not retried.
     "newsarchive.spiders.reachability.UnreachableHosts": 560,

@@ -19,7 +19,8 @@ from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
 from newsarchive.archive.urls import url_hash
 from newsarchive.jobs import Heartbeat, RedisJob
-from newsarchive.spiders.distributed import WORKER_SETTING, WORKER_TTL_SETTING, job_from_settings, request_processed
+from newsarchive.spiders.distributed import WORKER_SETTING, WORKER_TTL_SETTING, job_from_settings
+from newsarchive.spiders.signals import request_processed
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ WARNING line, counted in ``newsarchive/truncated/<reason>``; the crawl summary c
 
 A download cut by the download timeout after its head arrived fails as ``DownloadTimeoutError`` (retried and
 counted as such); what it received is archived too, with ``WARC-Truncated: time``: :class:`TruncatedBodies`
-sends it with :data:`timed_out_body`, which the capture listens to as to ``response_downloaded``.
+sends it with :data:`~newsarchive.spiders.signals.timed_out_body`, which the capture listens to as to
+``response_downloaded``.
 
 A truncated capture is never a revisit, and never the original a later revisit refers to
 (:func:`newsarchive.archive.revisits.is_original`).
@@ -28,6 +29,7 @@ from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.http import Request, Response
 
 from newsarchive.spiders.handler import TIMEOUT_FLAG, partial_response
+from newsarchive.spiders.signals import timed_out_body
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +38,6 @@ TRUNCATED_STAT = "newsarchive/truncated"
 SIZE_CAP = "size_cap"
 DATALOSS = "dataloss"
 TIMEOUT = "timeout"
-
-# Sent with (response, request, spider) for the bytes of a download the timeout cut: the capture archives them.
-timed_out_body = object()
 
 
 def truncation_reason(flags: list[str]) -> str | None:
