@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from fixture_site import SITE_DATA
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_REPORT_AZ = REPO_ROOT / "newsarchive" / "spiders" / "profiles" / "report.az.toml"
+BUNDLED_REPORT_AZ = REPO_ROOT / "newsarchive" / "profiles" / "report.az.toml"
 
 
 def fixture_articles() -> list[dict[str, Any]]:
