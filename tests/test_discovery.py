@@ -6,6 +6,7 @@ site on 127.0.0.1, and what was fetched is read from the server's request log.
 
 from __future__ import annotations
 
+import gzip
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from fixture_site import run_site
 from helpers import run_cli
 
 from newsarchive.archive.articles import read_index
+from newsarchive.archive.reader import Archive
 from newsarchive.archive.urls import normalize_url
 from newsarchive.discover.links import (
     ARTICLE,
@@ -28,8 +30,9 @@ from newsarchive.discover.links import (
     url_date,
     xml_links,
 )
+from newsarchive.discover.pages import analyse_page
 from newsarchive.errors import ConfigError
-from newsarchive.extract import parse_html
+from newsarchive.extract import ExtractionHints, parse_html
 from newsarchive.extract.dates import zone
 from newsarchive.profiles import ListingHints, bundled_profiles, load_profile, resolve_targets
 
@@ -101,6 +104,19 @@ def test_report_az_news_feed_json_and_robots_sitemap_lines_are_read():
     assert [link.url for link in robots_sitemaps(robots, "https://report.az/robots.txt")] == [
         "https://report.az/sitemap.xml"
     ]
+
+
+def test_a_sitemap_kept_as_a_gzip_file_is_read_and_a_gzip_bomb_is_not_inflated_past_the_cap():
+    url = "https://report.az/news-sitemap.xml.gz"
+    for content_type in (b"application/x-gzip", b"application/gzip"):
+        (news,) = analyse_page(gzip.compress(NEWS_SITEMAP), url, content_type, ExtractionHints()).links
+        assert (news.url, news.kind) == ("https://report.az/ru/d/4/", ARTICLE)
+    # Served with Content-Encoding: gzip on top, Scrapy hands over the file inflated already.
+    assert [link.url for link in analyse_page(NEWS_SITEMAP, url, b"application/x-gzip", ExtractionHints()).links] == [
+        "https://report.az/ru/d/4/"
+    ]
+    bomb = gzip.compress(NEWS_SITEMAP[:-10] + b" " * 30_000_000 + NEWS_SITEMAP[-10:])
+    assert analyse_page(bomb, url, b"application/x-gzip", ExtractionHints()).links == []
 
 
 MOST_READ = """<html><body><ul class="menu"><li><a href="/ru/ekonomika/">Экономика 2025</a></li></ul>
@@ -198,6 +214,21 @@ def test_generic_discovery_reads_robots_txt_sitemaps_itself_when_ignoring_robots
         tmp_path, "crawl", write_site(tmp_path / "site.json", feeds=False, article_links=[]), "--ignore-robots"
     )
     assert ignoring.archived == article_paths(ignoring.articles)
+
+
+def test_generic_discovery_reads_sitemaps_served_as_gzip_files(tmp_path: Path):
+    data = write_site(tmp_path / "site.json", feeds=False, article_links=[], gzip_sitemaps=True)
+    crawl = crawl_site(tmp_path, "crawl", data)
+    assert crawl.archived == article_paths(crawl.articles)
+    paths = requested_paths(crawl.requests)
+    assert "/sitemap.xml.gz" in paths and [path for path in paths if path.startswith("/sitemap/")]
+    assert not [path for path in paths if path.endswith(".xml")]
+    # Archived as served: the gzip file's own bytes, its type kept.
+    base = crawl.articles[0]["url"].removesuffix(crawl.articles[0]["path"])
+    archive = Archive(tmp_path / "crawl")
+    (entry,) = archive.capture_entries(base + "/sitemap.xml.gz")
+    assert entry.fields["mime"] == "application/x-gzip"
+    assert b"<sitemapindex" in gzip.decompress(archive.capture(base + "/sitemap.xml.gz").body)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,10 @@
-"""Undo the content-coding of a stored payload (the WARC keeps it as the server sent it)."""
+"""Undo the content-coding of a stored payload (the WARC keeps it as the server sent it).
+
+warcio's ``content_stream()`` decodes too, but leniently, as replay wants: a payload that does not inflate
+comes out as stored, a corrupt or cut-short stream ends quietly (or after its first gzip member), a stack of
+codings (``gzip, br``) is not undone, and nothing caps the output. Verify must report those payloads, reindex
+must skip them as Scrapy failed on them, and ``show`` must not print them as a page, so this module decodes.
+"""
 
 from __future__ import annotations
 

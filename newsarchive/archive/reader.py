@@ -14,6 +14,7 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import iso_date_to_timestamp
 
 from newsarchive.archive.articles import read_index, read_not_articles, read_raw_index, url_and_version
+from newsarchive.archive.binsearch import lines_starting_with
 from newsarchive.archive.cdxj import read_cdxj, surt_key
 from newsarchive.archive.content import decode_content
 from newsarchive.archive.dataset import (
@@ -120,15 +121,16 @@ class Archive(ArchiveLayout):
             )
 
     def capture_entries(self, url: str) -> list[CaptureEntry]:
-        """Every CDXJ entry of ``url`` (closed WARCs only: a WARC is indexed when it closes), oldest first."""
-        prefix = surt_key(url) + " "
+        """Every CDXJ entry of ``url`` (closed WARCs only: a WARC is indexed when it closes), oldest first.
+
+        Each CDXJ file is sorted, so its lines of ``url`` are found by binary search, not read through.
+        """
+        prefix = (surt_key(url) + " ").encode("utf-8")
         found: list[CaptureEntry] = []
         for path in sorted(self.indexes_dir.glob("*" + CDXJ_SUFFIX)):
-            with open(path, encoding="utf-8") as lines:
-                for line in lines:
-                    if line.startswith(prefix):
-                        _, timestamp, fields = line.rstrip("\n").split(" ", 2)
-                        found.append(CaptureEntry(url, timestamp, json.loads(fields)))
+            for line in lines_starting_with(path, prefix):
+                _, timestamp, fields = line.decode("utf-8").rstrip("\n").split(" ", 2)
+                found.append(CaptureEntry(url, timestamp, json.loads(fields)))
         return sorted(found, key=lambda entry: entry.timestamp)
 
     def capture(self, url: str, at: str | None = None) -> StoredCapture:

@@ -18,7 +18,7 @@ URL, so the same request always yields the same bytes (the tests rely on that).
 
 Layout of the site (az has no language prefix, ru and en have ``/ru`` and ``/en``)::
 
-    /robots.txt, /sitemap.xml, /sitemap/YYYY-MM.xml     site-wide
+    /robots.txt, /sitemap.xml, /sitemap/YYYY-MM.xml     site-wide (.xml.gz files instead with gzip_sitemaps)
     /, /ru/, /en/                                       home page per language
     /<lang>/news-feed/?page=N                           all articles, newest first
     /<lang>/<category-slug>/?page=N                     category listing
@@ -32,6 +32,7 @@ Layout of the site (az has no language prefix, ru and en have ``/ru`` and ``/en`
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import re
@@ -55,6 +56,7 @@ TRENDING_SIZE = 5
 HTML_TYPE = "text/html; charset=utf-8"
 RSS_TYPE = "application/rss+xml; charset=utf-8"
 XML_TYPE = "application/xml"
+GZIP_TYPE = "application/x-gzip"
 TEXT_TYPE = "text/plain; charset=utf-8"
 GIF_TYPE = "image/gif"
 CSS_TYPE = "text/css; charset=utf-8"
@@ -95,7 +97,7 @@ _STATIC: dict[str, tuple[str, bytes]] = {
     FONT_PATH: (WOFF2_TYPE, b"wOF2\x00\x01\x00\x00newsarchive test font"),
 }
 
-_MONTH_SITEMAP = re.compile(r"/sitemap/(\d{4}-\d{2})\.xml")
+_SITEMAP = re.compile(r"/sitemap(?:/(\d{4}-\d{2}))?\.xml(\.gz)?")
 _MEDIA = re.compile(r"/media/([a-z0-9-]+?)(-large)?\.gif")
 _SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
@@ -385,7 +387,9 @@ class SiteOptions:
     ``feeds``: whether the sitemap index and the RSS feeds exist; ``feed_size``: newest items per feed
     (all when None); ``article_links``: where article titles are links (home, listings, related, most_read);
     ``offsite_redirect``: a path, linked from every footer, that redirects to the same path on another host
-    name of this server (``localhost`` for ``127.0.0.1`` and back).
+    name of this server (``localhost`` for ``127.0.0.1`` and back); ``gzip_sitemaps``: the sitemap index and
+    the monthly sitemaps are gzip files (``sitemap.xml.gz``, served as application/x-gzip, no
+    Content-Encoding), as many CMSs store them.
     """
 
     robots: tuple[str, ...] = ()
@@ -394,6 +398,7 @@ class SiteOptions:
     feed_size: int | None = None
     article_links: frozenset[str] = ARTICLE_LINK_PLACES
     offsite_redirect: str | None = None
+    gzip_sitemaps: bool = False
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SiteOptions:
@@ -405,6 +410,7 @@ class SiteOptions:
             feed_size=data.get("feed_size"),
             article_links=frozenset(data.get("article_links", ARTICLE_LINK_PLACES)),
             offsite_redirect=data.get("offsite_redirect"),
+            gzip_sitemaps=bool(data.get("gzip_sitemaps", False)),
         )
 
 
@@ -475,11 +481,8 @@ class NewsSite:
             return Response(302, TEXT_TYPE, b"Found\n", {"Location": location})
         if path == "/robots.txt":
             return Response(200, TEXT_TYPE, self._robots(base).encode(), {})
-        if path == "/sitemap.xml" and self.options.sitemaps:
-            return self._document_with_validators(XML_TYPE, self._sitemap_index(base))
-        if (match := _MONTH_SITEMAP.fullmatch(path)) and self.options.sitemaps:
-            body = self._month_sitemap(match[1], base)
-            return None if body is None else self._document_with_validators(XML_TYPE, body)
+        if (match := _SITEMAP.fullmatch(path)) and self.options.sitemaps:
+            return self._sitemap(match[1], bool(match[2]), base)
         if match := _MEDIA.fullmatch(path):
             if match[1] not in self._by_slug:
                 return None
@@ -512,6 +515,23 @@ class NewsSite:
                 return self._listing(lang, slug, self._categories[lang][slug], items, query, base)
         return None
 
+    def _sitemap(self, month: str | None, gzipped: bool, base: str) -> Response | None:
+        """The sitemap index (no ``month``) or a month's sitemap, in the form the options choose."""
+        if gzipped != self.options.gzip_sitemaps:
+            return None
+        document = self._sitemap_index(base) if month is None else self._month_sitemap(month, base)
+        if document is None:
+            return None
+        response = self._document_with_validators(XML_TYPE, document)
+        if not gzipped:
+            return response
+        # The file's own bytes are gzip (mtime=0: the same bytes on every request).
+        return response._replace(content_type=GZIP_TYPE, body=gzip.compress(response.body, mtime=0))
+
+    def _sitemap_name(self, base: str, month: str | None = None) -> str:
+        name = f"{base}/sitemap" + (f"/{month}" if month else "")
+        return name + (".xml.gz" if self.options.gzip_sitemaps else ".xml")
+
     def _document_with_validators(self, content_type: str, document: str) -> Response:
         """Feeds and sitemaps carry an ETag and a Last-Modified (the newest article), as CMSs send them."""
         headers = {"ETag": '"' + hashlib.sha1(document.encode()).hexdigest()[:20] + '"'}
@@ -529,7 +549,7 @@ class NewsSite:
         lines = ["User-agent: *"]
         lines += [f"Disallow: {section_path(lang, 'search')}" for lang in LANGUAGES]
         lines += self.options.robots
-        lines += ["", f"Sitemap: {base}/sitemap.xml", ""] if self.options.sitemaps else [""]
+        lines += ["", f"Sitemap: {self._sitemap_name(base)}", ""] if self.options.sitemaps else [""]
         return "\n".join(lines)
 
     def _months(self) -> dict[str, list[Article]]:
@@ -541,7 +561,7 @@ class NewsSite:
 
     def _sitemap_index(self, base: str) -> str:
         entries = "".join(
-            f"  <sitemap>\n    <loc>{_xml(f'{base}/sitemap/{month}.xml')}</loc>\n"
+            f"  <sitemap>\n    <loc>{_xml(self._sitemap_name(base, month))}</loc>\n"
             f"    <lastmod>{articles[0].published.isoformat()}</lastmod>\n  </sitemap>\n"
             for month, articles in self._months().items()
         )

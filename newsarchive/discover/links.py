@@ -17,6 +17,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 
 from lxml import etree, html
+from protego import Protego
 
 from newsarchive.extract.dates import parse_iso, parse_visible, stated_offset
 from newsarchive.extract.metadata import select, select_text
@@ -181,13 +182,9 @@ def stated_offsets(body: bytes) -> list[str]:
 
 
 def robots_sitemaps(body: bytes, url: str) -> list[Link]:
-    """The ``Sitemap:`` lines of a robots.txt."""
-    found = []
-    for line in body.decode("utf-8", errors="replace").splitlines():
-        name, _, value = line.partition(":")
-        if name.strip().lower() == "sitemap" and value.strip():
-            found.append(Link(value.strip(), None, SITEMAP))
-    return _absolute(found, url)
+    """The ``Sitemap:`` lines of a robots.txt, read by Protego, the parser Scrapy obeys robots.txt with."""
+    robots = Protego.parse(body.decode("utf-8", errors="replace"))
+    return _absolute([Link(sitemap, None, SITEMAP) for sitemap in robots.sitemaps], url)
 
 
 @dataclass

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from newsarchive.archive.content import ContentDecodingError, decode_content
 from newsarchive.discover.links import Link, html_discovery, json_feed_links, stated_offsets, xml_links
 from newsarchive.discover.requisites import html_requisites
 from newsarchive.extract import Article, ExtractionHints, PageVerdict, article_from_page, is_html_document, parse_html
@@ -16,6 +17,8 @@ from newsarchive.profiles import ListingHints
 NO_LISTING_HINTS = ListingHints()
 
 _JSON_TYPES = re.compile(rb"json", re.IGNORECASE)
+_GZIP_TYPES = re.compile(rb"gzip", re.IGNORECASE)
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass
@@ -51,6 +54,16 @@ def analyse_page(
     ``known_article_url`` as :func:`~newsarchive.extract.article_from_page` takes them), unless not ``extract``
     (an archive-only crawl)."""
     tz = zone(hints.timezone)
+    if _GZIP_TYPES.search(content_type):
+        # A sitemap kept as a gzip file (sitemap.xml.gz as application/x-gzip, no Content-Encoding): the XML
+        # inside, inflated no further than the crawl's size cap, as Scrapy's SitemapSpider reads one. (Served
+        # with a Content-Encoding on top, it comes here inflated already.)
+        if body.startswith(_GZIP_MAGIC):
+            try:
+                body = decode_content(body, "gzip")
+            except ContentDecodingError:
+                return PageAnalysis()
+        content_type = b"application/xml"
     if _JSON_TYPES.search(content_type):
         return PageAnalysis(links=json_feed_links(body, url, tz))
     if not is_html_document(body, content_type):

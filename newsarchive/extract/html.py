@@ -8,54 +8,34 @@ import threading
 
 from charset_normalizer import from_bytes
 from lxml import etree, html
-
-_HTTP_CHARSET = re.compile(rb"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
-_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
-# Browsers treat these labels as their superset; so must we, or windows-1252 bytes break "latin-1" pages.
-_ALIASES = {
-    "iso-8859-1": "windows-1252",
-    "latin1": "windows-1252",
-    "ascii": "windows-1252",
-    "us-ascii": "windows-1252",
-    "iso-8859-9": "windows-1254",
-    "x-user-defined": "windows-1252",
-}
-
-
-def _known(label: bytes | str | None) -> str | None:
-    if not label:
-        return None
-    name = label.decode("ascii", "ignore") if isinstance(label, bytes) else label
-    name = _ALIASES.get(name.lower(), name.lower())
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    http_content_type_encoding,
+    read_bom,
+    resolve_encoding,
+    to_unicode,
+)
 
 
 def detect_encoding(body: bytes, content_type: bytes | str | None = None) -> str:
     """The page's encoding: a BOM, else the HTTP charset, else a meta charset, else detection.
 
-    A declared UTF-8 that most of the non-ASCII bytes contradict is a server's mistake (a windows-1251 page
-    sent as UTF-8), so detection decides there; stray invalid bytes in real UTF-8 only become U+FFFD.
+    The declarations are read as browsers read them (w3lib's WHATWG prescan, labels mapped to their superset:
+    "latin-1" is windows-1252). A declared UTF-8 that most of the non-ASCII bytes contradict is a server's
+    mistake (a windows-1251 page sent as UTF-8), so detection decides there; stray invalid bytes in real UTF-8
+    only become U+FFFD.
     """
-    for bom, name in _BOMS:
-        if body.startswith(bom):
-            return name
-    declared = None
-    if content_type:
-        raw = content_type.encode("latin-1") if isinstance(content_type, str) else content_type
-        match = _HTTP_CHARSET.search(raw)
-        declared = _known(match.group(1)) if match else None
-    if declared is None and (match := _META_CHARSET.search(body[:4096])):
-        declared = _known(match.group(1))
+    bom_encoding, _ = read_bom(body)
+    if bom_encoding is not None:
+        return bom_encoding
+    header = content_type.decode("latin-1") if isinstance(content_type, bytes) else content_type
+    declared = http_content_type_encoding(header) or html_body_declared_encoding(body)
     if declared is not None and (declared != "utf-8" or not _mostly_invalid_utf8(body)):
         return declared
     if _is_utf8(body):
         return "utf-8"
     best = from_bytes(body[:65536]).best()
-    return (_known(best.encoding) if best is not None else None) or "windows-1252"
+    return (resolve_encoding(best.encoding) if best is not None else None) or "cp1252"
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -94,7 +74,7 @@ def parse_html(body: bytes, content_type: bytes | str | None = None) -> html.Htm
     # replacement characters, so that invalid bytes cannot make it drop the rest of the page.
     data = body.removeprefix(codecs.BOM_UTF8)
     if encoding != "utf-8" or not _is_utf8(data):
-        data = data.decode(encoding, errors="replace").lstrip("\ufeff").encode("utf-8")
+        data = to_unicode(data, encoding).lstrip("\ufeff").encode("utf-8")
     try:
         return html.document_fromstring(data, parser=_parser())
     except (etree.ParserError, ValueError):

@@ -58,8 +58,8 @@ from newsarchive.workers import WorkerPool
 
 _SKIPPED_SUFFIX = re.compile(r"\.(?:" + "|".join(map(re.escape, IGNORED_EXTENSIONS)) + r")$", re.IGNORECASE)
 
-# Pages worth parsing: HTML, feeds, sitemaps, JSON lists (reindex applies the same filter).
-_ANALYSED_TYPES = re.compile(rb"html|xml|rss|atom|json|text/plain", re.IGNORECASE)
+# Pages worth parsing: HTML, feeds, sitemaps (gzip: as .xml.gz files), JSON lists (reindex applies the same filter).
+_ANALYSED_TYPES = re.compile(rb"html|xml|rss|atom|json|text/plain|gzip", re.IGNORECASE)
 
 NOT_ARTICLES_STAT = "newsarchive/not_articles"
 NOT_ARTICLE_URLS_STAT = "newsarchive/not_article_urls"
