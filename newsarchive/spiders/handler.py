@@ -14,7 +14,7 @@ This is the one module of newsarchive on Scrapy's (and Twisted's) private API, b
 public way to the raw head: it extends the private ``http11`` classes below, swaps the class of the parser
 Scrapy builds, replaces the connection pool's ``_factory`` and reads the body reader's buffer on a timeout.
 Hence the upper bound on Scrapy in ``pyproject.toml`` (the release line this was written against), and the
-canary test ``tests/test_warc_fidelity.py::test_first_capture_stores_the_entity_the_server_sent_with_its_head``:
+canary test ``tests/archive/test_warc_fidelity.py::test_first_capture_stores_the_entity_the_server_sent_with_its_head``:
 a change in those classes that still imports makes the capture fall back, silently, to the headers Scrapy
 exposes, which lose the details above, and the canary fails.
 """

@@ -10,7 +10,7 @@ from newsarchive.extract import Article, ExtractionHints, extract_article
 from newsarchive.extract.language import guess_language
 from newsarchive.extract.metadata import strip_site_name
 
-DATA = Path(__file__).resolve().parent / "data" / "extract"
+DATA = Path(__file__).resolve().parents[1] / "data" / "extract"
 GENERIC_URL = "https://news.example.com/city/harbour-cranes-return/"
 
 

@@ -19,7 +19,7 @@ from newsarchive.demo.site import NewsSite
 from newsarchive.extract import Article, ExtractionHints, extract_article, extract_from_tree, parse_html
 from newsarchive.extract.scoring import score_page
 
-SITE_DATA = Path(__file__).resolve().parent / "site" / "articles.json"
+SITE_DATA = Path(__file__).resolve().parents[1] / "site" / "articles.json"
 BASE_URL = "https://report.az"
 ARTICLES: list[dict[str, Any]] = json.loads(SITE_DATA.read_text(encoding="utf-8"))["articles"]
 SITE = NewsSite.from_file(SITE_DATA)

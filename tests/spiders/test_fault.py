@@ -54,6 +54,11 @@ def _wait_for(condition, crawl: subprocess.Popen[str], timeout: float = 180.0) -
         time.sleep(0.02)
 
 
+def _indexed_by(archive: Path, pid: int) -> bool:
+    """Whether the crawl with this pid has written a complete article index line."""
+    return any(b"\n" in path.read_bytes() for path in (archive / "indexes").glob(f"articles-*-{pid}.jsonl"))
+
+
 def _children(pid: int) -> dict[int, str]:
     """The processes whose parent is ``pid``: pid -> start time (so a reused pid is not mistaken for one)."""
     children = {}
@@ -161,6 +166,11 @@ def survived(big_site, tmp_path_factory) -> dict[str, Any]:
         # This crawl's own .open file (its name ends in its pid): the previous round's may still be there.
         own_open_file = f"*-{crawl.pid}.warc.gz.open"
         _wait_for(lambda: any((archive / "warc").glob(own_open_file)), crawl)  # noqa: B023 - called at once
+        if number == 0:
+            # The first kill comes after an article is indexed, so some round always has archived articles that
+            # the next crawls must not fetch again (short random waits on a slow machine could kill every round
+            # before its first article).
+            _wait_for(lambda: _indexed_by(archive, crawl.pid), crawl)  # noqa: B023 - called at once
         time.sleep(rng.uniform(0.0, 4.0))
         # The page analysis workers, and what they hold: never the crawl's stderr, never the archive's lock.
         children = _children(crawl.pid)

@@ -18,7 +18,7 @@ from newsarchive.extract import extract_article
 from newsarchive.extract.scoring import score_corpus
 
 BENCHMARK = Path("article-extraction-benchmark")
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 F1_FLOOR = 0.954
 PRECISION_FLOOR = 0.957
 SAMPLE_STEP = 3
