@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 _BLOCK = 1 << 16
 
 
@@ -40,9 +42,14 @@ def complete_lines(path: str | os.PathLike[str], start: int = 0) -> Iterator[tup
 def parse_record(line: bytes | str) -> dict[str, Any] | None:
     """The JSON object one complete line holds, or None when it holds none."""
     try:
-        record = json.loads(line)
-    except ValueError:  # UnicodeDecodeError included
-        return None
+        # orjson parses an index line two to three times as fast; it refuses what the standard parser accepts
+        # only in strings no writer of ours produces (an escaped lone surrogate), which a hand edit may hold.
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        try:
+            record = json.loads(line)
+        except ValueError:  # UnicodeDecodeError included
+            return None
     return record if isinstance(record, dict) else None
 
 
