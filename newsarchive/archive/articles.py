@@ -19,15 +19,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsarchive.archive.jsonl import JsonlWriter, complete_lines, parse_record, read_logs
 from newsarchive.archive.layout import ARTICLES_LOG, INDEX_GLOB, NOT_ARTICLES_GLOB, NOT_ARTICLES_LOG, log_file_name
 from newsarchive.archive.positions import LineFiles
-from newsarchive.archive.records import RecordLocation
 from newsarchive.archive.urls import normalize_url, url_hash
 from newsarchive.extract.article import Article
 from newsarchive.extract.dates import localize
+
+if TYPE_CHECKING:
+    from newsarchive.archive.records import RecordLocation  # warcio: not loaded to read the index
 
 # The contract's keys, in the contract's order; export writes them first and always.
 CONTRACT_KEYS = (

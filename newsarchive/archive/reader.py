@@ -10,12 +10,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from warcio.recordloader import ArcWarcRecord
-from warcio.timeutils import iso_date_to_timestamp
-
 from newsarchive.archive.articles import read_index, read_not_articles, read_raw_index, url_and_version
 from newsarchive.archive.binsearch import lines_starting_with
-from newsarchive.archive.cdxj import read_cdxj, surt_key
 from newsarchive.archive.content import decode_content
 from newsarchive.archive.dataset import (
     EXPORT_FORMATS,
@@ -35,6 +31,8 @@ from newsarchive.archive.lock import ArchiveLock, lock_holder
 from newsarchive.errors import ArchiveNotFoundError, ConfigError, NewsArchiveError, access_error
 
 if TYPE_CHECKING:
+    from warcio.recordloader import ArcWarcRecord
+
     from newsarchive.archive.reindex import ReindexSummary
     from newsarchive.archive.repair import RepairReport
     from newsarchive.archive.verify import Problem
@@ -125,6 +123,8 @@ class Archive(ArchiveLayout):
 
         Each CDXJ file is sorted, so its lines of ``url`` are found by binary search, not read through.
         """
+        from newsarchive.archive.cdxj import surt_key  # warcio and surt: loaded for captures, not for articles
+
         prefix = (surt_key(url) + " ").encode("utf-8")
         found: list[CaptureEntry] = []
         for path in sorted(self.indexes_dir.glob("*" + CDXJ_SUFFIX)):
@@ -168,6 +168,8 @@ class Archive(ArchiveLayout):
     def _original_payload(self, revisit: ArcWarcRecord) -> bytes:
         headers = revisit.rec_headers
         original_url = headers.get_header("WARC-Refers-To-Target-URI")
+        from warcio.timeutils import iso_date_to_timestamp  # warcio loads when a capture is read
+
         timestamp = iso_date_to_timestamp(headers.get_header("WARC-Refers-To-Date"))
         digest = headers.get_header("WARC-Payload-Digest")
         for entry in self.capture_entries(original_url):
@@ -289,6 +291,8 @@ class Archive(ArchiveLayout):
 
     def stats(self) -> ArchiveStats:
         """How many WARC files, bytes and articles the archive holds."""
+        from newsarchive.archive.cdxj import read_cdxj  # warcio, for the requisites' media types
+
         files = self.warc_files()
         urls: set[str] = set()
         versions = 0
