@@ -16,6 +16,7 @@ document.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from urllib.parse import urlsplit
 
@@ -73,11 +74,17 @@ class RobotsTxt(RobotsTxtMiddleware):
     hands its result to the first waiter only: the others get None, which means "no robots.txt", and go
     out unchecked. Each parsed robots.txt is sent with ``robots_parsed`` before the waiters resume: it is
     kept from there and given to them.
+
+    The requests of a host also pass the check in the order they came (the scheduler's, by priority): a request
+    that came after robots.txt was parsed, but before the waiters resumed, would otherwise reach the host's
+    download slot ahead of them, and a sitemap be fetched before the feeds and listings that came first.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.parsed: dict[str, RobotParser] = {}
+        # Host -> the check of the request that came last, which the next one waits for.
+        self._last_check: dict[str, asyncio.Future[None]] = {}
         crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
 
     def robots_parsed(self, robotparser: RobotParser, request: Request) -> None:
@@ -85,9 +92,20 @@ class RobotsTxt(RobotsTxtMiddleware):
         self.parsed[urlparse_cached(request).netloc] = robotparser
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
-        """The host's parsed robots.txt (None only when it could not be fetched)."""
-        parser = await super().robot_parser(request)
-        return parser if parser is not None else self.parsed.get(urlparse_cached(request).netloc)
+        """The host's parsed robots.txt (None only when it could not be fetched), in the requests' order."""
+        netloc = urlparse_cached(request).netloc
+        previous = self._last_check.get(netloc)
+        checked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._last_check[netloc] = checked
+        try:
+            if previous is not None and not previous.done():
+                await previous
+            parser = await super().robot_parser(request)
+            return parser if parser is not None else self.parsed.get(netloc)
+        finally:
+            checked.set_result(None)
+            if self._last_check.get(netloc) is checked:
+                del self._last_check[netloc]
 
 
 class RobotsCrawlDelay:
