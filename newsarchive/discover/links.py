@@ -265,19 +265,18 @@ def _listed_links(
 
 
 def _dated_mentions(tree: html.HtmlElement, url: str, tz: tzinfo | None) -> dict[str, datetime]:
-    """Links shown with a date outside any listing: an ``<li>`` or ``<article>`` holding one link and a visible
-    date beside it ("most read" and "latest" blocks). Dated, ``--since`` need not fetch an old one to learn it."""
+    """Links shown with a date beside them: an ``<li>`` or ``<article>`` holding one link and a visible date
+    outside it ("most read" and "latest" blocks, outside any listing). Dated, ``--since`` need not fetch an old
+    one to learn its age. A listing item's own date (:func:`_listed_links`) comes first where both give one."""
     found: dict[str, datetime] = {}
     for item in tree.iter("li", "article"):
         anchors = list(item.iter("a"))
         if len(anchors) != 1:
             continue
         beside = item.text_content().replace(anchors[0].text_content(), " ", 1)
-        if not _DIGIT.search(beside):
+        if not _DIGIT.search(beside) or not (shown := parse_visible(beside, tz)):
             continue
-        href = absolute_http_url(url, anchors[0].get("href"))
-        shown = parse_visible(beside, tz)
-        if href and shown and (moment := parse_date(shown, tz)):
+        if (moment := parse_date(shown, tz)) and (href := absolute_http_url(url, anchors[0].get("href"))):
             found.setdefault(href, moment)
     return found
 

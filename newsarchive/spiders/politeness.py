@@ -154,6 +154,8 @@ class RobotsCrawlDelay:
 
     def response_downloaded(self, response: Response, request: Request) -> None:
         """Keep the host's slot at its ``Crawl-delay`` or above, whatever AutoThrottle just made of it."""
+        if not self.floors:
+            return  # no host asked for a Crawl-delay: nothing to parse on every response
         floor = self.floors.get(urlsplit(response.url).hostname or "")
         if floor:
             slot = self.crawler.engine.downloader.slots.get(request.meta.get("download_slot") or "")
