@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 
 from lxml import etree, html
@@ -58,6 +59,25 @@ def absolute_http_url(base: str, href: str | None) -> str | None:
     if not href:
         return None
     href = href.strip()
+    # Resolving is most of a listing's discovery cost, and a site's pages share most of their links (menus,
+    # sidebars): the result is cached under the part of ``base`` it depends on, so a menu link resolves once
+    # per worker. An absolute URL does not depend on the base, an absolute path only on its origin.
+    if href.startswith(("http://", "https://")):
+        return _resolved("", href)
+    if href.startswith("/") and not href.startswith("//"):
+        return _resolved(_origin(base), href)
+    return _resolved(base, href)
+
+
+def _origin(url: str) -> str:
+    """``scheme://netloc`` of an absolute URL (what an absolute-path reference keeps of it)."""
+    start = url.find("//") + 2
+    end = url.find("/", start)
+    return url if end < 0 else url[:end]
+
+
+@lru_cache(maxsize=16_384)
+def _resolved(base: str, href: str) -> str | None:
     try:
         parts = urlsplit(urljoin(base, href))
     except ValueError:
@@ -210,7 +230,7 @@ def html_discovery(tree: html.HtmlElement, url: str, listing: ListingHints, tz: 
             feeds.append(Link(element.get("href") or "", None, FEED))
     next_page = _next_page(tree, url, listing.page_param)
     listed = _listed_links(tree, url, listing, tz)
-    mentioned = _dated_mentions(tree, url, tz)
+    mentioned = _dated_mentions(tree, url, tz, listed)
     links = []
     for href in _hrefs(tree):
         absolute = absolute_http_url(url, href)
@@ -237,10 +257,12 @@ def _next_page(tree: html.HtmlElement, url: str, page_param: str) -> str | None:
     # No rel=next: a link to this path with the page parameter one higher.
     here = urlsplit(url)
     current = parse_qs(here.query).get(page_param, ["1"])[-1]
-    wanted = str(int(current) + 1) if current.isdigit() else None
+    if not current.isdigit():
+        return None
+    wanted = str(int(current) + 1)
     for anchor in tree.iter("a"):
         target = absolute_http_url(url, anchor.get("href"))
-        if wanted and target:
+        if target:
             parts = urlsplit(target)
             if parts.path == here.path and parse_qs(parts.query).get(page_param, [None])[-1] == wanted:
                 return target
@@ -264,21 +286,31 @@ def _listed_links(
     return found
 
 
-def _dated_mentions(tree: html.HtmlElement, url: str, tz: tzinfo | None) -> dict[str, datetime]:
+def _dated_mentions(
+    tree: html.HtmlElement, url: str, tz: tzinfo | None, listed: dict[str, datetime | None]
+) -> dict[str, datetime]:
     """Links shown with a date beside them: an ``<li>`` or ``<article>`` holding one link and a visible date
     outside it ("most read" and "latest" blocks, outside any listing). Dated, ``--since`` need not fetch an old
-    one to learn its age. A listing item's own date (:func:`_listed_links`) comes first where both give one."""
+    one to learn its age. A listing item's own date (``listed``: :func:`_listed_links`) comes first, so those
+    links are not read again."""
     found: dict[str, datetime] = {}
     for item in tree.iter("li", "article"):
         anchors = list(item.iter("a"))
         if len(anchors) != 1:
             continue
-        beside = item.text_content().replace(anchors[0].text_content(), " ", 1)
-        if not _DIGIT.search(beside) or not (shown := parse_visible(beside, tz)):
+        href = absolute_http_url(url, anchors[0].get("href"))
+        if href is None or listed.get(href) is not None or href in found:
             continue
-        if (moment := parse_date(shown, tz)) and (href := absolute_http_url(url, anchors[0].get("href"))):
-            found.setdefault(href, moment)
+        beside = item.text_content().replace(anchors[0].text_content(), " ", 1)
+        if _DIGIT.search(beside) and (moment := _shown_moment(beside, tz)):
+            found[href] = moment
     return found
+
+
+@lru_cache(maxsize=4096)
+def _shown_moment(text: str, tz: tzinfo | None) -> datetime | None:
+    # Cached: a "most read" block shows the same dates on every page of a site.
+    return parse_date(parse_visible(text, tz), tz)
 
 
 def _item_date(item: html.HtmlElement, listing: ListingHints, tz: tzinfo | None) -> datetime | None:
