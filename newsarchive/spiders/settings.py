@@ -101,8 +101,17 @@ DOWNLOADER_MIDDLEWARES = {
     # Distributed crawls only (crawl --redis): innermost, a request waits for its host's shared slot.
     "newsarchive.spiders.distributed.SharedHostSlots": 990,
 }
-# Distributed crawls only: outermost, tells the shared scheduler when a response is fully processed.
-SPIDER_MIDDLEWARES = {"newsarchive.spiders.distributed.ProcessedRequests": 10}
+SPIDER_MIDDLEWARES = {
+    # Distributed crawls only: outermost, tells the shared scheduler when a response is fully processed.
+    "newsarchive.spiders.distributed.ProcessedRequests": 10,
+    # Every middleware wraps each page's output once more, and these two do nothing here: no depth limit
+    # (discovery bounds the crawl) and every request's meta is built afresh (never copied from a response).
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+}
+# A page's output (its requests, its article) is processed one at a time: the pipelines are synchronous, so
+# more gives no parallelism, and Scrapy starts this many tasks for every response.
+CONCURRENT_ITEMS = 1
 # A distributed worker whose heartbeat is this many seconds old is taken for dead; its requests go back.
 NEWSARCHIVE_REDIS_WORKER_TTL = 30.0
 ITEM_PIPELINES = {
