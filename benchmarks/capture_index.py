@@ -22,13 +22,14 @@ from newsarchive.archive.layout import DIGESTS_SUFFIX
 from newsarchive.archive.revisits import Capture, CaptureIndex
 
 
-def generate(directory: Path, captures: int, files: int) -> None:
-    """Write ``captures`` lines over ``files`` ``.digests`` files."""
+def generate(directory: Path, captures: int, files: int, first: int = 0, started: int = 20250101000000) -> None:
+    """Write ``captures`` lines over ``files`` ``.digests`` files, named as those of WARCs started one second
+    apart from ``started`` (YYYYmmddHHMMSS) are, numbering the captures from ``first``."""
     per_file = captures // files
     for number in range(files):
-        with open(directory / f"newsarchive-20250101{number:06d}-00000-host-1.warc.gz{DIGESTS_SUFFIX}", "w") as out:
+        with open(directory / f"newsarchive-{started + number}-00000-host-1{DIGESTS_SUFFIX}", "w") as out:
             for line in range(per_file):
-                serial = number * per_file + line
+                serial = first + number * per_file + line
                 digest = "sha1:" + base64.b32encode(hashlib.sha1(str(serial).encode()).digest()).decode()
                 url = f"https://report.az/ru/ekonomika/article-number-{serial}-{serial * 7919 % 100000}/"
                 out.write(
