@@ -158,14 +158,17 @@ def _number_lines(part: Part, positions: array, digest_entries: array, url_entri
     line's position and entries; return where the lines end."""
     base = pack(part.number, 0)
     end = part.start
+    number = len(positions)
+    # Bound once: a rebuild runs this for every line of the archive.
+    crc32, add_digest, add_url, add_position = zlib.crc32, digest_entries.append, url_entries.append, positions.append
     for offset, line in complete_lines(part.path, part.start):
         end = offset + len(line)
         fields = line.split(b"\t", 6)
         if len(fields) == 7:  # else no capture: see Capture.from_line
-            number = len(positions)
-            digest_entries.append(zlib.crc32(fields[0]) << _NUMBER_BITS | number)
-            url_entries.append(zlib.crc32(fields[6][:-1]) << _NUMBER_BITS | number)
-            positions.append(base | offset)
+            add_digest(crc32(fields[0]) << _NUMBER_BITS | number)
+            add_url(crc32(fields[6][:-1]) << _NUMBER_BITS | number)
+            add_position(base | offset)
+            number += 1
     return end
 
 

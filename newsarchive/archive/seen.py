@@ -17,6 +17,7 @@ import os
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 from newsarchive.archive.articles import leading_url
@@ -84,7 +85,7 @@ def load_seen(indexes_dir: str | os.PathLike[str], trailing_slash: str = "keep")
     cache = StartupCache.open(directory / SEEN_CACHE_NAME, _MAGIC, 1, names, trailing_slash=trailing_slash)
     fresh = array("Q")
     for part in cache.parts:
-        found, end = index_url_hashes(part.path, lambda url: url_hash(url, trailing_slash), part.start)
+        found, end = index_url_hashes(part.path, partial(url_hash, trailing_slash=trailing_slash), part.start)
         fresh.extend(found)
         cache.read(part, end)
     (keys,) = cache.arrays
