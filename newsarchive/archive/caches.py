@@ -169,6 +169,9 @@ def read_cache(path: Path, magic: bytes, arrays: int, **fields: object) -> tuple
                 or not isinstance(header.get("files"), list)
                 or not isinstance(header.get("lengths"), list)
                 or len(header["lengths"]) != arrays
+                or not all(type(count) is int and count >= 0 for count in header["lengths"])
+                # The arrays fill the rest of the file exactly: a cache cut short or grown is not read.
+                or sum(header["lengths"]) * 8 != os.fstat(stream.fileno()).st_size - stream.tell()
             ):
                 return None
             loaded, crc = [], 0
@@ -177,7 +180,7 @@ def read_cache(path: Path, magic: bytes, arrays: int, **fields: object) -> tuple
                 values.fromfile(stream, count)
                 crc = zlib.crc32(values, crc)
                 loaded.append(values)
-            if stream.read(1) or crc != header.get("crc32"):
+            if crc != header.get("crc32"):
                 return None
             files = [FileState.from_json(entry) for entry in header["files"]]
     except (OSError, EOFError, ValueError, TypeError, struct.error):

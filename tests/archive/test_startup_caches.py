@@ -6,7 +6,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
+import json
 import os
+import struct
+import sys
 import zlib
 from pathlib import Path
 
@@ -175,6 +178,11 @@ def test_a_digests_file_replaced_rewritten_cut_or_gone_rebuilds_the_cache(digest
     digests.assert_answered_by(CaptureIndex.load(digests.indexes), [capture(n) for n in range(40)])
 
 
+def _claim_more_than_there_is(cache: Path) -> None:
+    header = json.dumps({"byteorder": sys.byteorder, "files": [], "lengths": [10**15, 0, 0], "crc32": 0}).encode()
+    cache.write_bytes(b"NACAPT1\n" + struct.pack("<I", len(header)) + header)
+
+
 def _flip_a_byte(cache: Path) -> None:
     data = bytearray(cache.read_bytes())
     data[-5] ^= 0xFF
@@ -189,10 +197,20 @@ def _flip_a_byte(cache: Path) -> None:
         lambda cache: os.truncate(cache, cache.stat().st_size - 8),
         lambda cache: os.truncate(cache, 30),
         _flip_a_byte,
+        _claim_more_than_there_is,
         lambda cache: cache.write_bytes(b"NACAPT1\n\x05\x00\x00\x00[1,2]"),
         lambda cache: cache.write_bytes(b"NASEEN1\n" + cache.read_bytes()[8:]),
     ],
-    ids=["missing", "empty", "cut-in-the-arrays", "cut-in-the-header", "a-byte-flipped", "no-header", "other-kind"],
+    ids=[
+        "missing",
+        "empty",
+        "cut-in-the-arrays",
+        "cut-in-the-header",
+        "a-byte-flipped",
+        "lengths-beyond-its-end",
+        "no-header",
+        "other-kind",
+    ],
 )
 def test_a_damaged_cache_is_rebuilt(digests, damage):
     CaptureIndex.load(digests.indexes)
