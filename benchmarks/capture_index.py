@@ -3,7 +3,8 @@
     python benchmarks/capture_index.py [--captures 1000000] [--files 10]
 
 Generates ``.digests`` files for N original captures in a temporary directory (as the crawl writes them when
-its WARCs close), then loads them in a fresh process the way a crawl does at start-up and looks a few up.
+its WARCs close), then loads them in a fresh process the way a crawl does at start-up and looks a few up:
+first with no cache (built from the files: the first crawl after an upgrade), then with it (every later one).
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from newsarchive.archive.layout import DIGESTS_SUFFIX
 from newsarchive.archive.revisits import Capture, CaptureIndex
 
 
-def generate(directory: Path, captures: int, files: int) -> None:
-    """Write ``captures`` lines over ``files`` ``.digests`` files."""
+def generate(directory: Path, captures: int, files: int, first: int = 0, started: int = 20250101000000) -> None:
+    """Write ``captures`` lines over ``files`` ``.digests`` files, named as those of WARCs started one second
+    apart from ``started`` (YYYYmmddHHMMSS) are, numbering the captures from ``first``."""
     per_file = captures // files
     for number in range(files):
-        with open(directory / f"newsarchive-20250101{number:06d}-00000-host-1.warc.gz{DIGESTS_SUFFIX}", "w") as out:
+        with open(directory / f"newsarchive-{started + number}-00000-host-1{DIGESTS_SUFFIX}", "w") as out:
             for line in range(per_file):
-                serial = number * per_file + line
+                serial = first + number * per_file + line
                 digest = "sha1:" + base64.b32encode(hashlib.sha1(str(serial).encode()).digest()).decode()
                 url = f"https://report.az/ru/ekonomika/article-number-{serial}-{serial * 7919 % 100000}/"
                 out.write(
@@ -63,7 +65,9 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as directory:
         generate(Path(directory), arguments.captures, arguments.files)
-        subprocess.run([sys.executable, __file__, "--measure", directory], check=True)
+        for cache in ("built", "warm"):
+            print(f"{cache}: ", end="", flush=True)
+            subprocess.run([sys.executable, __file__, "--measure", directory], check=True)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ INDEX_GLOB = f"{ARTICLES_LOG}-*.jsonl"
 NOT_ARTICLES_GLOB = f"{NOT_ARTICLES_LOG}-*.jsonl"
 # Caches in ``indexes/``: deleting one only costs work.
 SEEN_CACHE_NAME = "seen-urls.bin"
+CAPTURES_CACHE_NAME = "captures.bin"
 VALIDATORS_NAME = "validators.json"
 # At the archive's top level.
 RUNS_NAME = "runs.jsonl"

@@ -2,14 +2,15 @@
 
 An index too big to keep whole in memory (the capture digests, the latest version of each article) keeps only
 ``key -> position`` and reads the line back when asked. A position packs the file's number (its place in a
-:class:`LineFiles`) above a 40-bit byte offset (files of up to 1 TiB), so a map of a million lines is a plain
-``dict[int, int]``. Positions live only in memory: no file holds them.
+:class:`LineFiles`) above a 40-bit byte offset (files of up to 1 TiB), so a million lines take a plain
+``dict[int, int]`` or an array of 64-bit integers. A position is kept on disk only beside the list of the files
+it numbers (the capture index's start-up cache: :mod:`newsarchive.archive.caches`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from newsarchive.archive.jsonl import complete_lines
@@ -31,8 +32,8 @@ def unpack(position: int) -> tuple[int, int]:
 class LineFiles:
     """The files, in the order they were scanned, whose lines positions point at."""
 
-    def __init__(self) -> None:
-        self.paths: list[Path] = []
+    def __init__(self, paths: Iterable[str | os.PathLike[str]] = ()) -> None:
+        self.paths: list[Path] = [Path(path) for path in paths]
 
     def scan(self, path: str | os.PathLike[str]) -> Iterator[tuple[int, bytes]]:
         """Number ``path`` after the files scanned before it; ``(position, line)`` of each of its complete lines."""

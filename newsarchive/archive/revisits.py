@@ -3,7 +3,8 @@
 A revisit must point at an original ``response`` (never at another revisit), so only complete (untruncated)
 ``200`` responses are originals. The index is rebuilt from the WARCs: each closed WARC gets a
 ``indexes/<warc name>.digests`` file next to its CDXJ (see :mod:`newsarchive.archive.cdxj`), one tab-separated
-line per original, so loading it is one pass over small text lines with no JSON or WARC parsing.
+line per original, so loading it is one pass over small text lines with no JSON or WARC parsing, and a start-up
+reads only what they gained since the last one (the cache of :class:`CaptureIndex`).
 """
 
 from __future__ import annotations
@@ -11,16 +12,24 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import zlib
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsarchive.archive.caches import Part, StartupCache, merged
 from newsarchive.archive.jsonl import complete_lines
-from newsarchive.archive.layout import DIGESTS_SUFFIX
-from newsarchive.archive.positions import LineFiles
+from newsarchive.archive.layout import CAPTURES_CACHE_NAME, DIGESTS_SUFFIX
+from newsarchive.archive.positions import LineFiles, pack, unpack
 
 IDENTICAL_PAYLOAD_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 SERVER_NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+_CACHE_MAGIC = b"NACAPT1\n"
+# An entry of the capture index's sorted arrays: a key above the number of its line.
+_NUMBER_BITS = 32
+_NUMBER_MASK = (1 << _NUMBER_BITS) - 1
 
 
 def payload_digest(payload: bytes) -> str:
@@ -60,25 +69,29 @@ def is_original(status: int, truncated: bool) -> bool:
 class CaptureIndex:
     """Payload digest -> first original capture, and URL -> its latest original capture.
 
-    An archive of a million captures must load in seconds and stay small: what is loaded from the
-    ``.digests`` files is only two ``int -> int`` maps, from the (in-process) hash of a digest or URL to
-    where its line is (a packed position: :mod:`newsarchive.archive.positions`). A lookup reads that one line
-    back and checks it, so a hash collision can never return the wrong capture. Captures added during a run are
-    kept whole.
+    An archive of a million captures must load in well under a second and stay small. What is kept of the
+    ``.digests`` files is, per line, where it is (a packed position: :mod:`newsarchive.archive.positions`), and
+    two sorted arrays of ``key << 32 | line number``, the key being the CRC-32 of the line's digest or URL. A
+    lookup finds the key's entries by binary search and reads their lines back, oldest first for a digest, newest
+    first for a URL, until one truly matches: a key shared by two digests or URLs costs one more read, never a
+    wrong answer. The three arrays are kept in ``indexes/captures.bin`` and brought up to date from the
+    ``.digests`` files at each load (:mod:`newsarchive.archive.caches`). Captures added during a run are kept
+    whole.
     """
 
     def __init__(self, captures: Iterable[Capture] = ()) -> None:
         self._files = LineFiles()
-        self._digest_lines: dict[int, int] = {}
-        self._url_lines: dict[int, int] = {}
+        self._positions = array("Q")
+        self._digest_entries = array("Q")
+        self._url_entries = array("Q")
         self._by_digest: dict[str, Capture] = {}
         self._latest_by_url: dict[str, Capture] = {}
         for capture in captures:
             self.add(capture)
 
     def __len__(self) -> int:
-        # Added captures are only those whose digest was not loaded: the two maps do not overlap.
-        return len(self._digest_lines) + len(self._by_digest)
+        """The original captures known: the lines loaded, and those added whose digest was new."""
+        return len(self._positions) + len(self._by_digest)
 
     def add(self, capture: Capture) -> None:
         """Remember an original just written (or read back)."""
@@ -90,19 +103,31 @@ class CaptureIndex:
         """The original with this payload digest, if any."""
         if (found := self._by_digest.get(digest)) is not None:
             return found
-        capture = self._read(self._digest_lines.get(hash(digest)))
-        return capture if capture is not None and capture.digest == digest else None
+        lines = self._lines(self._digest_entries, digest, latest_first=False)
+        return next((capture for capture in lines if capture.digest == digest), None)
 
     def latest(self, url: str) -> Capture | None:
         """The latest original capture of ``url`` (what a ``304`` refers to)."""
         if (found := self._latest_by_url.get(url)) is not None:
             return found
-        capture = self._read(self._url_lines.get(hash(url)))
-        return capture if capture is not None and capture.url == url else None
+        lines = self._lines(self._url_entries, url, latest_first=True)
+        return next((capture for capture in lines if capture.url == url), None)
 
-    def _read(self, position: int | None) -> Capture | None:
-        if position is None:
-            return None
+    def _lines(self, entries: array, text: str, latest_first: bool) -> Iterator[Capture]:
+        key = zlib.crc32(text.encode("utf-8", "surrogatepass")) << _NUMBER_BITS
+        first = bisect_left(entries, key)
+        numbers = entries[first : bisect_left(entries, key + (1 << _NUMBER_BITS), first)]
+        positions = (self._positions[entry & _NUMBER_MASK] for entry in numbers)
+        for position in sorted(positions, key=self._in_file_order, reverse=latest_first):
+            if (capture := self._read(position)) is not None:
+                yield capture
+
+    def _in_file_order(self, position: int) -> tuple[str, int]:
+        # Oldest WARC first (names start with the WARC's timestamp), whatever order the files were read in.
+        number, offset = unpack(position)
+        return self._files.paths[number].name, offset
+
+    def _read(self, position: int) -> Capture | None:
         try:
             return Capture.from_line(self._files.line_at(position).decode("utf-8"))
         except ValueError:  # a line that does not parse names no capture (see newsarchive.archive.jsonl)
@@ -110,18 +135,41 @@ class CaptureIndex:
 
     @classmethod
     def load(cls, indexes_dir: str | os.PathLike[str]) -> CaptureIndex:
-        """Index every ``.digests`` file, oldest WARC first (names start with the WARC's timestamp)."""
+        """Index every ``.digests`` file, oldest WARC first (names start with the WARC's timestamp), through the
+        cache: only what the files gained since it was written is read (usually nothing), and it is rebuilt
+        from them all when it cannot be brought up to date."""
+        directory = Path(indexes_dir)
+        names = sorted(path.name for path in directory.glob("*" + DIGESTS_SUFFIX))
+        cache = StartupCache.open(directory / CAPTURES_CACHE_NAME, _CACHE_MAGIC, 3, names)
         index = cls()
-        for path in sorted(Path(indexes_dir).glob("*" + DIGESTS_SUFFIX)):
-            for position, line in index._files.scan(path):
-                try:
-                    digest = line[: line.index(b"\t")].decode("ascii")
-                    url = line[line.rindex(b"\t") + 1 : -1].decode("utf-8")
-                except ValueError:
-                    continue
-                index._digest_lines.setdefault(hash(digest), position)
-                index._url_lines[hash(url)] = position
+        index._positions, digest_entries, url_entries = cache.arrays
+        new_digests, new_urls = array("Q"), array("Q")
+        for part in cache.parts:
+            cache.read(part, _number_lines(part, index._positions, new_digests, new_urls))
+        index._files = LineFiles(directory / state.name for state in cache.files)
+        index._digest_entries = merged(digest_entries, array("Q", sorted(new_digests)))
+        index._url_entries = merged(url_entries, array("Q", sorted(new_urls)))
+        cache.save([index._positions, index._digest_entries, index._url_entries])
         return index
+
+
+def _number_lines(part: Part, positions: array, digest_entries: array, url_entries: array) -> int:
+    """Number the complete lines of ``part`` of a ``.digests`` file after those in ``positions``: append each
+    line's position and entries; return where the lines end."""
+    base = pack(part.number, 0)
+    end = part.start
+    number = len(positions)
+    # Bound once: a rebuild runs this for every line of the archive.
+    crc32, add_digest, add_url, add_position = zlib.crc32, digest_entries.append, url_entries.append, positions.append
+    for offset, line in complete_lines(part.path, part.start):
+        end = offset + len(line)
+        fields = line.split(b"\t", 6)
+        if len(fields) == 7:  # else no capture: see Capture.from_line
+            add_digest(crc32(fields[0]) << _NUMBER_BITS | number)
+            add_url(crc32(fields[6][:-1]) << _NUMBER_BITS | number)
+            add_position(base | offset)
+            number += 1
+    return end
 
 
 def read_digests(indexes_dir: str | os.PathLike[str]) -> Iterator[Capture]:

@@ -6,27 +6,27 @@ articles, were archived, and gave none), so neither is fetched again without ``-
 URLs are compared normalised (:func:`normalize_url`) and kept as 64-bit hashes in a sorted array: a
 million articles take 8 MB. The array is cached in ``indexes/seen-urls.bin`` together with how far into
 each article index file it has read; a later start-up reads only what the index files gained since
-(usually nothing), and rebuilds from the article index when a file shrank or vanished. The cache is a
-by-product of the article index, which is itself rebuildable from the WARCs: deleting it is always safe.
+(usually nothing), and rebuilds from the article index when a file shrank, vanished or was replaced
+(:mod:`newsarchive.archive.caches`). The cache is a by-product of the article index, which is itself
+rebuildable from the WARCs: deleting it is always safe.
 """
 
 from __future__ import annotations
 
-import heapq
-import json
 import os
-import struct
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 from newsarchive.archive.articles import leading_url
+from newsarchive.archive.caches import StartupCache, merged
 from newsarchive.archive.jsonl import complete_lines
 from newsarchive.archive.layout import INDEX_GLOB, NOT_ARTICLES_GLOB, SEEN_CACHE_NAME
 from newsarchive.archive.urls import url_hash
 
-_MAGIC = b"NASEEN1\n"
+_MAGIC = b"NASEEN2\n"
 
 
 def index_url_hashes(path: Path, key: Callable[[str], int], start: int = 0) -> tuple[array, int]:
@@ -81,51 +81,14 @@ def load_seen(indexes_dir: str | os.PathLike[str], trailing_slash: str = "keep")
     the cache records: a different policy rebuilds it.
     """
     directory = Path(indexes_dir)
-    cache = directory / SEEN_CACHE_NAME
-    files = {p.name: p.stat().st_size for glob in (INDEX_GLOB, NOT_ARTICLES_GLOB) for p in directory.glob(glob)}
-    keys, offsets = _read_cache(cache, trailing_slash)
-    if keys is None or any(name not in files or files[name] < size for name, size in offsets.items()):
-        keys, offsets = array("Q"), {}
+    names = sorted(p.name for glob in (INDEX_GLOB, NOT_ARTICLES_GLOB) for p in directory.glob(glob))
+    cache = StartupCache.open(directory / SEEN_CACHE_NAME, _MAGIC, 1, names, trailing_slash=trailing_slash)
     fresh = array("Q")
-    for name, size in sorted(files.items()):
-        start = offsets.get(name, 0)
-        if size > start:
-            found, offsets[name] = index_url_hashes(directory / name, lambda url: url_hash(url, trailing_slash), start)
-            fresh.extend(found)
-    if fresh or not cache.exists():
-        # A merge of two sorted runs: memory stays near the size of the arrays themselves.
-        keys = array("Q", heapq.merge(keys, sorted(fresh)))
-        _write_cache(cache, keys, offsets, trailing_slash)
+    for part in cache.parts:
+        found, end = index_url_hashes(part.path, partial(url_hash, trailing_slash=trailing_slash), part.start)
+        fresh.extend(found)
+        cache.read(part, end)
+    (keys,) = cache.arrays
+    keys = merged(keys, array("Q", sorted(fresh)))
+    cache.save([keys])
     return SeenSet(keys, trailing_slash)
-
-
-def _read_cache(cache: Path, trailing_slash: str) -> tuple[array | None, dict[str, int]]:
-    try:
-        with open(cache, "rb") as stream:
-            if stream.read(len(_MAGIC)) != _MAGIC:
-                return None, {}
-            (header_length,) = struct.unpack("<I", stream.read(4))
-            header = json.loads(stream.read(header_length))
-            if header.get("trailing_slash") != trailing_slash:
-                return None, {}
-            keys = array("Q")
-            keys.frombytes(stream.read())
-    except (OSError, ValueError, struct.error):
-        return None, {}
-    if len(keys) != header.get("count"):
-        return None, {}
-    return keys, {str(k): int(v) for k, v in header.get("offsets", {}).items()}
-
-
-def _write_cache(cache: Path, keys: array, offsets: dict[str, int], trailing_slash: str) -> None:
-    header = json.dumps({"count": len(keys), "offsets": offsets, "trailing_slash": trailing_slash}).encode()
-    temporary = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        with open(temporary, "wb") as stream:
-            stream.write(_MAGIC + struct.pack("<I", len(header)) + header)
-            keys.tofile(stream)
-        os.replace(temporary, cache)
-    except OSError:
-        # A read-only archive still crawls; the next start-up rebuilds the cache.
-        temporary.unlink(missing_ok=True)
