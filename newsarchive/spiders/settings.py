@@ -46,6 +46,9 @@ DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 DOWNLOAD_FAIL_ON_DATALOSS = False
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Nor Scrapy's remote control: a cron crawl opens no endpoint that runs code sent to it, and leaves no job file
+# behind in the home directory when it is killed.
+REMOTE_CONTROL_ENABLED = False
 REDIRECT_MAX_TIMES = 10
 
 # Archive every response head exactly as received (reason phrase, header case and order, Transfer-Encoding).

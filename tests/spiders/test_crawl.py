@@ -16,14 +16,21 @@ from helpers import FIXTURE_PROFILE, iter_records, record_at, run_cli, warc_file
 def crawled(news_site, tmp_path_factory) -> dict[str, Any]:
     """One crawl of the whole fixture site, and its export."""
     archive = tmp_path_factory.mktemp("crawl") / "archive"
+    home = tmp_path_factory.mktemp("home")
     result = run_cli(
-        "crawl", news_site.url + "/", "--archive", str(archive), "--delay", "0", "--config", str(FIXTURE_PROFILE)
-    )
+        "crawl", news_site.url + "/", "--archive", str(archive), "--delay", "0", "--config", str(FIXTURE_PROFILE),
+        env={"HOME": str(home), "XDG_STATE_HOME": str(home / ".local" / "state")},
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     exported = run_cli("export", "--archive", str(archive), "--format", "jsonl")
     assert exported.returncode == 0, exported.stderr
     articles = [json.loads(line) for line in exported.stdout.splitlines()]
-    return {"archive": archive, "result": result, "articles": articles}
+    return {"archive": archive, "result": result, "articles": articles, "home": home}
+
+
+def test_a_crawl_leaves_nothing_in_the_users_home(crawled):
+    # Scrapy's remote control (on by default) would write a job file there, and open an endpoint that runs code.
+    assert sorted(crawled["home"].rglob("*")) == []
 
 
 def test_crawl_writes_closed_warc_files_that_pass_warcio_check(crawled):
