@@ -8,7 +8,8 @@ tool runs as a subprocess against it, one after the other:
 
 - ``newsarchive``: ``crawl BASE/ BASE/sitemap.xml --delay 0 --concurrency 16`` (no profile: generic discovery
   and article recognition), with WARCs rotating at 2 MB so the run also shows the longest gap between two
-  records written across rotations; ``newsarchive --no-extract``: the same, archive only;
+  records written across rotations; ``newsarchive --no-requisites``: the same without page requisites (pages
+  only, as trafilatura and news-please fetch); ``newsarchive --no-extract``: the same, archive only;
 - ``no-op Scrapy``: ``benchmarks/noop_crawl.py``, the same discovery and start points, nothing kept;
 - ``wget``: Debian's ``wget --mirror --warc-file`` (archive only, no sitemaps);
 - ``trafilatura``: its CLI from its own venv, ``--sitemap BASE/ --list`` then ``-i urls.txt --json
@@ -211,12 +212,15 @@ def version(command: list[str]) -> str:
 # ---------------------------------------------------------------- the tools
 
 
-def _crawl_code(base: str, archive: Path, extract: bool, concurrency: int, max_pages: int | None) -> str:
+def _crawl_code(
+    base: str, archive: Path, extract: bool, concurrency: int, max_pages: int | None, requisites: bool
+) -> str:
     return (
         "import sys\n"
         "from newsarchive.spiders.crawl import crawl\n"
         f"summary = crawl([{base + '/'!r}, {base + '/sitemap.xml'!r}], {str(archive)!r}, delay=0, "
         f"concurrency={concurrency}, max_pages={max_pages!r}, no_extract={not extract!r}, log_level='ERROR', "
+        f"requisites={requisites!r}, "
         "extra={'NEWSARCHIVE_WARC_MAX_SIZE': 2_000_000})\n"
         "print(summary.articles)\n"
         "sys.exit(summary.exit_code)\n"
@@ -224,12 +228,18 @@ def _crawl_code(base: str, archive: Path, extract: bool, concurrency: int, max_p
 
 
 def run_newsarchive(
-    server: Server, work: Path, *, extract: bool = True, concurrency: int = 16, max_pages: int | None = None
+    server: Server,
+    work: Path,
+    *,
+    extract: bool = True,
+    requisites: bool = True,
+    concurrency: int = 16,
+    max_pages: int | None = None,
 ) -> Run:
-    name = "newsarchive" if extract else "newsarchive --no-extract"
+    name = "newsarchive" + ("" if extract else " --no-extract") + ("" if requisites else " --no-requisites")
     archive = work / name.replace(" ", "")
     shutil.rmtree(archive, ignore_errors=True)
-    code = _crawl_code(server.url, archive, extract, concurrency, max_pages)
+    code = _crawl_code(server.url, archive, extract, concurrency, max_pages, requisites)
     out = work / f"{archive.name}.out"
     with open(out, "w") as stdout:
         run = measure(name, [sys.executable, "-c", code], server, stdout=stdout, cwd=REPO)
@@ -393,25 +403,33 @@ def _mb(size: int) -> str:
 
 
 def print_table(runs: list[Run]) -> None:
+    """The runs, with newsarchive's ratios to each: pages/s and articles/s of the full crawl, and articles/s of
+    the crawl without page requisites (pages only, as trafilatura and news-please fetch)."""
     ours = next((r for r in runs if r.name == "newsarchive"), None)
-    print(f"{'tool':<26}{'wall s':>8}{'pages':>7}{'pages/s':>9}{'art.':>6}{'art./s':>8}{'CPU s':>7}"
-          f"{'RSS MB':>8}{'tree MB':>8}{'ours/it pages/s':>16}{'art./s':>8}")  # fmt: skip
+    bare = next((r for r in runs if r.name == "newsarchive --no-requisites"), None)
+
+    def ratio(mine: float | None, theirs: float | None) -> str:
+        return f"{mine / theirs:.2f}x" if mine and theirs else "-"
+
+    print(f"{'tool':<30}{'wall s':>8}{'pages':>7}{'pages/s':>9}{'art.':>6}{'art./s':>8}{'CPU s':>7}"
+          f"{'RSS MB':>8}{'tree MB':>8}{'ours/it pages/s':>16}{'art./s':>8}{'no-req art./s':>14}")  # fmt: skip
     for run in runs:
-        ratio_pages = f"{ours.pages_per_s / run.pages_per_s:.2f}x" if ours and run.pages_per_s else "-"
-        both = ours and ours.articles_per_s and run.articles_per_s
-        ratio_articles = f"{ours.articles_per_s / run.articles_per_s:.2f}x" if both else "-"  # type: ignore[union-attr,operator]
         articles = "-" if run.articles is None else str(run.articles)
         per_s = "-" if run.articles_per_s is None else f"{run.articles_per_s:.1f}"
-        print(f"{run.name:<26}{run.wall:>8.1f}{run.pages:>7}{run.pages_per_s:>9.1f}{articles:>6}{per_s:>8}"
+        print(f"{run.name:<30}{run.wall:>8.1f}{run.pages:>7}{run.pages_per_s:>9.1f}{articles:>6}{per_s:>8}"
               f"{run.cpu:>7.1f}{_mb(run.peak_rss):>8}{_mb(run.peak_tree_rss):>8}"
-              f"{ratio_pages:>16}{ratio_articles:>8}")  # fmt: skip
+              f"{ratio(ours and ours.pages_per_s, run.pages_per_s):>16}"
+              f"{ratio(ours and ours.articles_per_s, run.articles_per_s):>8}"
+              f"{ratio(bare and bare.articles_per_s, run.articles_per_s):>14}")  # fmt: skip
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--cache", type=Path, default=REPO / "benchmarks" / ".cache")
-    parser.add_argument("--only", help="comma-separated: newsarchive,no-extract,noop,wget,trafilatura,news-please")
+    parser.add_argument(
+        "--only", help="comma-separated: newsarchive,no-requisites,no-extract,noop,wget,trafilatura,news-please,sweep"
+    )
     parser.add_argument("--no-sweep", action="store_true")
     parser.add_argument("--latency-ms", type=float, default=200.0)
     arguments = parser.parse_args()
@@ -436,6 +454,8 @@ def main() -> int:
             runs.append(run_newsarchive(server, work))
             stages = stage_costs(runs[-1], work)
             gap = longest_gap(runs[-1].extra["archive"])  # type: ignore[arg-type]
+        if wanted("no-requisites"):
+            runs.append(run_newsarchive(server, work, requisites=False))
         if wanted("no-extract"):
             runs.append(run_newsarchive(server, work, extract=False))
         if wanted("noop"):
