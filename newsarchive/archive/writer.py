@@ -85,6 +85,7 @@ class WarcWriter:
         self._serial = 0
         self._file: BinaryIO | None = None
         self._path: Path | None = None
+        self._name = ""
         self._warcinfo_id: str | None = None
         self._warc: WARCWriter | None = None
         # After a failed write (disk full): where the last whole exchange ends and why; nothing more is written.
@@ -105,6 +106,8 @@ class WarcWriter:
         name = warc_file_name(self.prefix, now, self._serial, _safe_host())
         self._serial += 1
         self._path = self.directory / (name + OPEN_SUFFIX)
+        # One string for every record of the file: each capture of the run keeps it.
+        self._name = name
         # "x": a name is never reused, so a closed file can never be appended to.
         self._file = open(self._path, "xb")  # noqa: SIM115 - lives until close()
         self._warc = WARCWriter(self._file, gzip=True, warc_version=WARC_VERSION)
@@ -128,7 +131,7 @@ class WarcWriter:
             )
             raise ArchiveWriteError(self._failure) from error
         location = RecordLocation(
-            warc_file=self._final_name(self._path),
+            warc_file=self._name,
             offset=offset,
             length=self._file.tell() - offset,
             record_id=record.rec_headers.get_header("WARC-Record-ID"),
