@@ -10,10 +10,11 @@ Two passes, both range by range:
    :func:`range_entries` for :meth:`~newsarchive.archive.reader.Archive.articles`, :func:`jsonl_block` for
    :func:`export_jsonl`, which encodes a whole range into JSONL bytes at once.
 
-:func:`export_jsonl` runs both passes in worker processes (:class:`newsarchive.workers.WorkerPool`), one per CPU,
-when the index holds at least :data:`PARALLEL_BYTES`, and writes the ranges' bytes in index order: the output is
-the same bytes whichever way the ranges run. Memory stays flat: a few ranges in flight, and one small tuple per
-URL (which line is its latest).
+:func:`export_jsonl` shares both passes between this process and worker processes
+(:class:`newsarchive.workers.WorkerPool`, one fewer than the CPUs) when the index holds at least
+:data:`PARALLEL_BYTES`, and writes the ranges' bytes in index order: the output is the same bytes whichever
+process ran a range. Memory stays flat: a few ranges in flight, and one small tuple per URL (which line is its
+latest) while the first pass runs.
 """
 
 from __future__ import annotations
@@ -36,10 +37,11 @@ from newsarchive.archive.layout import INDEX_GLOB
 if TYPE_CHECKING:
     from newsarchive.workers import WorkerPool
 
-# About 2,500 index lines of a news site: big enough that a worker's answer costs little to send, small enough
-# that the ranges in flight stay a few tens of MB.
-RANGE_BYTES = 8 << 20
-# Below this much index, starting the worker processes (about 0.2 s) costs more than the second core saves.
+# About 600 index lines of a news site: a worker's answer (as many bytes of JSONL) crosses its pipe in a few
+# milliseconds, and the ranges in flight hold a few MB (8 MB ranges cost no less CPU and double the peak RSS).
+RANGE_BYTES = 2 << 20
+# Below this much index (about 10,000 articles, a third of a second on one core), starting the worker processes
+# (about 0.2 s) costs more than the second core saves.
 PARALLEL_BYTES = 32 << 20
 # Ranges given to each worker ahead of the one being written: each worker always has the next one queued.
 _AHEAD_PER_WORKER = 2
@@ -120,7 +122,8 @@ def selected_lines(
     if all_versions:
         return [None] * len(parts)
     run = run or _in_order
-    return latest_lines(run(latest_in_range, [(part,) for part in parts]), len(parts))
+    # The answers are small: this process may keep all of them while a worker is still starting.
+    return latest_lines(run(latest_in_range, [(part,) for part in parts], len(parts)), len(parts))
 
 
 def export_jsonl(
@@ -176,7 +179,7 @@ def _pool(size: int) -> WorkerPool:
     return WorkerPool(size)
 
 
-def _in_order(function: Callable[..., Any], jobs: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
+def _in_order(function: Callable[..., Any], jobs: Iterable[tuple[Any, ...]], kept: int = 0) -> Iterator[Any]:
     for args in jobs:
         yield function(*args)
 
@@ -185,11 +188,11 @@ def _shared(pool: WorkerPool, ahead: int) -> Callable[..., Iterator[Any]]:
     """A ``run`` that shares the jobs between ``pool`` and this process and yields the answers in the jobs' order.
 
     The pool is given jobs in order, up to ``ahead`` unanswered; while the answer due next is not ready, this
-    process takes the next job itself (up to ``ahead`` answers kept), so it works instead of waiting, from the
-    first job on (the workers take a moment to start), and only the pool's answers cross a pipe.
+    process takes the next job itself (keeping up to ``kept`` answers, ``ahead`` by default), so it works instead
+    of waiting, from the first job on (a worker takes a moment to start), and only the pool's answers cross a pipe.
     """
 
-    def run(function: Callable[..., Any], jobs: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
+    def run(function: Callable[..., Any], jobs: Iterable[tuple[Any, ...]], kept: int = ahead) -> Iterator[Any]:
         work = list(jobs)
         given: dict[int, Future[Any]] = {}
         done_here: dict[int, Any] = {}
@@ -202,7 +205,7 @@ def _shared(pool: WorkerPool, ahead: int) -> Callable[..., Iterator[Any]]:
                 yield done_here.pop(due)
                 continue
             future = given.pop(due)
-            while not future.done() and taken < len(work) and len(done_here) < ahead:
+            while not future.done() and taken < len(work) and len(done_here) < kept:
                 done_here[taken] = function(*work[taken])
                 taken += 1
             yield future.result()
