@@ -102,8 +102,9 @@ def jsonl_block(
 ) -> tuple[bytes, int]:
     """The JSONL of a range's rows (:func:`range_entries` that ``accepts`` keeps, as ``fields``) and how many.
 
-    A row is one compact JSON object and a newline. orjson encodes a row about eight times as fast as the
-    standard encoder.
+    A row is one compact JSON object and a newline (orjson: about eight times as fast as the standard encoder);
+    with every field, an entry of the index's own shape is its own row
+    (:func:`~newsarchive.archive.dataset.entry_as_row`).
     """
     dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     entries = filter(accepts, range_entries(part, offsets))
@@ -180,6 +181,8 @@ def _pool(size: int) -> WorkerPool:
 
 
 def _in_order(function: Callable[..., Any], jobs: Iterable[tuple[Any, ...]], kept: int = 0) -> Iterator[Any]:
+    """The ``run`` of one process: each job when its answer is asked for (``kept``, as :func:`_shared` takes it,
+    has nothing to bound here)."""
     for args in jobs:
         yield function(*args)
 
