@@ -20,6 +20,7 @@ latest) while the first pass runs.
 from __future__ import annotations
 
 import os
+import sys
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
@@ -45,6 +46,8 @@ RANGE_BYTES = 2 << 20
 PARALLEL_BYTES = 32 << 20
 # Ranges given to each worker ahead of the one being written: each worker always has the next one queued.
 _AHEAD_PER_WORKER = 2
+# The GIL's switch interval while workers answer (seconds; Python's default is 0.005).
+_SWITCH_INTERVAL = 0.0005
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +153,11 @@ def export_jsonl(
     if workers is None:
         workers = _auto_workers(sum(part.end - part.start for part in parts))
     pool = _pool(workers) if workers > 0 else None
+    switch_interval = sys.getswitchinterval()
+    if pool is not None:
+        # The pool's reader threads take the GIL back after each pipe read (64 KiB) while this thread encodes;
+        # at the default 5 ms a worker's answers could cross at a few tens of MB/s, below what a worker makes.
+        sys.setswitchinterval(_SWITCH_INTERVAL)
     try:
         run = _in_order if pool is None else _shared(pool, _AHEAD_PER_WORKER * workers)
         offsets = selected_lines(parts, all_versions, run)
@@ -163,6 +171,7 @@ def export_jsonl(
         return count
     finally:
         if pool is not None:
+            sys.setswitchinterval(switch_interval)
             pool.shutdown()
 
 
