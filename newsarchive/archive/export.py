@@ -13,7 +13,7 @@ Two passes, both range by range:
 :func:`export_jsonl` shares both passes between this process and worker processes
 (:class:`newsarchive.workers.WorkerPool`, one fewer than the CPUs) when the index holds at least
 :data:`PARALLEL_BYTES`, and writes the ranges' bytes in index order: the output is the same bytes whichever
-process ran a range. Memory stays flat: a few ranges in flight, and one small tuple per URL (which line is its
+process ran a range. Memory stays flat: a few ranges in flight, and one int per URL (which line is its
 latest) while the first pass runs.
 """
 
@@ -34,6 +34,7 @@ from newsarchive.archive.articles import urls_and_versions
 from newsarchive.archive.dataset import FIELDS, ArticleFilter, dataset_row, entry_as_row
 from newsarchive.archive.jsonl import line_ranges, parse_record, range_lines, read_range
 from newsarchive.archive.layout import INDEX_GLOB
+from newsarchive.archive.positions import pack, unpack
 
 if TYPE_CHECKING:
     from newsarchive.workers import WorkerPool
@@ -46,6 +47,7 @@ RANGE_BYTES = 2 << 20
 PARALLEL_BYTES = 32 << 20
 # Ranges given to each worker ahead of the one being written: each worker always has the next one queued.
 _AHEAD_PER_WORKER = 2
+_POSITION_MASK = (1 << 64) - 1
 # The GIL's switch interval while workers answer (seconds; Python's default is 0.005).
 _SWITCH_INTERVAL = 0.0005
 
@@ -81,14 +83,16 @@ def latest_in_range(part: IndexRange) -> list[tuple[str, int, int]]:
 def latest_lines(found: Iterable[list[tuple[str, int, int]]], ranges: int) -> list[array]:
     """Per range, the offsets (ascending) of the lines to export: the first line of each URL's highest version
     in the whole index, from :func:`latest_in_range` of each of the ``ranges`` ranges, in index order."""
-    latest: dict[str, tuple[int, int, int]] = {}
+    # URL -> version << 64 | the line's packed position (range number, offset): one int per URL, not a tuple.
+    latest: dict[str, int] = {}
     for number, answers in enumerate(found):
         for url, version, offset in answers:
             known = latest.get(url)
-            if known is None or version > known[0]:
-                latest[url] = (version, number, offset)
+            if known is None or version > known >> 64:
+                latest[url] = version << 64 | pack(number, offset)
     offsets = [array("Q") for _ in range(ranges)]
-    for _, number, offset in latest.values():
+    for value in latest.values():
+        number, offset = unpack(value & _POSITION_MASK)
         offsets[number].append(offset)
     return [array("Q", sorted(chosen)) for chosen in offsets]
 
