@@ -15,13 +15,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsarchive.archive.jsonl import JsonlWriter, complete_lines, parse_record, read_logs
+from newsarchive.archive.jsonl import JsonlWriter, parse_record, read_logs
 from newsarchive.archive.layout import ARTICLES_LOG, INDEX_GLOB, NOT_ARTICLES_GLOB, NOT_ARTICLES_LOG, log_file_name
 from newsarchive.archive.positions import LineFiles
 from newsarchive.archive.urls import normalize_url, url_hash
@@ -170,11 +171,32 @@ def url_and_version(raw: bytes) -> tuple[str | None, int]:
     return (entry.get("url"), entry.get("version") or 1) if isinstance(entry, dict) else (None, 1)
 
 
-def read_raw_index(directory: str | os.PathLike[str], glob: str = INDEX_GLOB) -> Iterator[tuple[Path, bytes]]:
-    """Every complete line of every index file (bytes, newline included), oldest file first, with its file."""
-    for path in sorted(Path(directory).glob(glob)):
-        for _, line in complete_lines(path):
-            yield path, line
+_URL_KEY = b'{"url": "'
+_DIGITS = re.compile(rb"[0-9]+")
+
+
+def urls_and_versions(block: bytes) -> Iterator[tuple[int, str | None, int]]:
+    """``(offset, url, version)`` of each line of ``block``, as :func:`url_and_version` reads it; a line of the
+    usual shape (``{"url": "...", ..., "version": N, ...}``, its URL without escapes) is read in place, without
+    being copied out of the block."""
+    find, size, pos = block.find, len(block), 0
+    while pos < size:
+        end = find(b"\n", pos)
+        if end < 0:
+            end = size
+        at = find(_VERSION_KEY, pos, end)
+        digits = _DIGITS.match(block, at + len(_VERSION_KEY), end) if at >= 0 else None
+        quote = find(b'"', pos + len(_URL_KEY), end)
+        if (
+            digits
+            and quote >= 0
+            and block.startswith(_URL_KEY, pos)
+            and b"\\" not in (url := block[pos + len(_URL_KEY) : quote])
+        ):
+            yield pos, url.decode("utf-8", errors="replace"), int(digits[0])
+        else:
+            yield (pos, *url_and_version(block[pos:end]))
+        pos = end + 1
 
 
 def indexed_record_ids(directory: str | os.PathLike[str]) -> set[str]:

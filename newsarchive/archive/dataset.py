@@ -21,11 +21,10 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
-
-import orjson
 
 from newsarchive.archive.articles import CONTRACT_KEYS, EXTRA_KEYS
 from newsarchive.errors import ConfigError
@@ -53,13 +52,35 @@ def published_parts(published: str | None) -> tuple[str | None, str | None]:
     return published[:10], ("datetime" if "T" in published else "date")
 
 
-def dataset_row(entry: dict[str, Any]) -> dict[str, Any]:
-    """An article index entry as a dataset row: every key of :data:`FIELDS`, in that order (null when unknown)."""
-    row = {key: entry.get(key) for key in (*CONTRACT_KEYS, *EXTRA_KEYS)}
-    row["tags"] = list(row["tags"] or [])
-    row["alternates"] = alternates_list(row["alternates"])
-    row["published_date"], row["published_precision"] = published_parts(row["published"])
+def dataset_row(entry: dict[str, Any], fields: Sequence[str] = FIELDS) -> dict[str, Any]:
+    """An article index entry as a dataset row: the keys of ``fields`` (all of :data:`FIELDS` by default), in
+    that order (null when unknown)."""
+    row = {key: entry.get(key) for key in fields}
+    if "tags" in row:
+        row["tags"] = list(row["tags"] or [])
+    if "alternates" in row:
+        row["alternates"] = alternates_list(row["alternates"])
+    if "published_date" in row or "published_precision" in row:
+        day, precision = published_parts(entry.get("published"))
+        if "published_date" in row:
+            row["published_date"] = day
+        if "published_precision" in row:
+            row["published_precision"] = precision
     return row
+
+
+_INDEX_KEYS = (*CONTRACT_KEYS, *EXTRA_KEYS)
+
+
+def entry_as_row(entry: dict[str, Any]) -> dict[str, Any]:
+    """:func:`dataset_row` with every field, made of ``entry`` itself (which the caller gives up) when it holds
+    the index's keys in the index's order, as the crawl writes them: export then builds no second dict."""
+    if tuple(entry) != _INDEX_KEYS:
+        return dataset_row(entry)
+    entry["tags"] = list(entry["tags"] or [])
+    entry["alternates"] = alternates_list(entry["alternates"])
+    entry["published_date"], entry["published_precision"] = published_parts(entry["published"])
+    return entry
 
 
 def parse_fields(value: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -77,23 +98,7 @@ def parse_fields(value: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def select(rows: Iterable[dict[str, Any]], fields: Sequence[str]) -> Iterable[dict[str, Any]]:
-    """Only ``fields`` of each row, in that order."""
-    for row in rows:
-        yield {key: row[key] for key in fields}
-
-
 # ------------------------------------------------------------------------------------------------ writers
-
-
-def write_jsonl(rows: Iterable[dict[str, Any]], output: IO[str]) -> int:
-    """One JSON object per line (UTF-8, compact separators), written as produced; returns how many."""
-    count = 0
-    # orjson encodes a row about eight times as fast as the standard encoder: exporting is mostly encoding.
-    for row in rows:
-        output.write(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE).decode("utf-8"))
-        count += 1
-    return count
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -236,3 +241,37 @@ def published_within(row: dict[str, Any], since: date | datetime | None, until: 
         if not ok:
             return False
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFilter:
+    """Which index entries a reader keeps: published within ``since``/``until`` (inclusive, see
+    :func:`published_within`), of host ``site`` and in language ``lang`` (lower case; None keeps all).
+
+    A plain value, so worker processes can be given it.
+    """
+
+    since: date | datetime | None = None
+    until: date | datetime | None = None
+    site: str | None = None
+    lang: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        since: str | date | datetime | None = None,
+        until: str | date | datetime | None = None,
+        site: str | None = None,
+        lang: str | None = None,
+    ) -> ArticleFilter:
+        """From the arguments of :meth:`newsarchive.archive.reader.Archive.articles` (bounds as :func:`as_bound`
+        reads them, ``site`` and ``lang`` in any case)."""
+        return cls(as_bound(since), as_bound(until), site.lower() if site else None, lang.lower() if lang else None)
+
+    def __call__(self, entry: dict[str, Any]) -> bool:
+        """Whether ``entry`` is kept."""
+        if self.site and (entry.get("site") or "").lower() != self.site:
+            return False
+        if self.lang and (entry.get("language") or "").lower() != self.lang:
+            return False
+        return published_within(entry, self.since, self.until)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -73,16 +73,75 @@ def torn_tail(path: str | os.PathLike[str]) -> int | None:
     """
     with open(path, "rb") as stream:
         size = os.fstat(stream.fileno()).st_size
-        end = size
-        while end > 0:
-            start = max(0, end - _BLOCK)
-            stream.seek(start)
-            newline = stream.read(end - start).rfind(b"\n")
-            if newline >= 0:
-                end = start + newline + 1
-                break
-            end = start
+        end = _complete_end(stream, size)
     return None if end == size else end
+
+
+def _complete_end(stream: IO[bytes], size: int) -> int:
+    """Where the complete lines among the first ``size`` bytes of ``stream`` end (after their last newline)."""
+    end = size
+    while end > 0:
+        start = max(0, end - _BLOCK)
+        stream.seek(start)
+        newline = stream.read(end - start).rfind(b"\n")
+        if newline >= 0:
+            return start + newline + 1
+        end = start
+    return 0
+
+
+def line_ranges(path: str | os.PathLike[str], size: int) -> list[tuple[int, int]]:
+    """The complete lines of ``path`` as it is now, cut into consecutive byte ranges ``(start, end)`` of about
+    ``size`` bytes: each starts at the start of a line and ends after a newline (one line longer than ``size``
+    is a range of its own); a torn last line is in none.
+
+    The file's size is read once, so lines appended meanwhile (a crawl writing) wait for the next reader.
+    """
+    ranges: list[tuple[int, int]] = []
+    with open(path, "rb") as stream:
+        end = _complete_end(stream, os.fstat(stream.fileno()).st_size)
+        start = 0
+        while start < end:
+            cut = min(_line_end(stream, start + max(1, size) - 1), end)
+            ranges.append((start, cut))
+            start = cut
+    return ranges
+
+
+def _line_end(stream: IO[bytes], at: int) -> int:
+    """Where the line holding byte ``at`` of ``stream`` ends (after its newline), or where the stream does."""
+    stream.seek(at)
+    while block := stream.read(_BLOCK):
+        if (newline := block.find(b"\n")) >= 0:
+            return at + newline + 1
+        at += len(block)
+    return at
+
+
+def read_range(path: str | os.PathLike[str], start: int, end: int) -> bytes:
+    """Bytes ``[start, end)`` of ``path``, read in one block."""
+    with open(path, "rb") as stream:
+        stream.seek(start)
+        return stream.read(end - start)
+
+
+def range_lines(
+    path: str | os.PathLike[str], start: int, end: int, offsets: Iterable[int] | None = None
+) -> Iterator[tuple[int, bytes]]:
+    """``(offset, line)`` of each line in bytes ``[start, end)`` of ``path`` (a range from :func:`line_ranges`,
+    read in one block), newline excluded; only the lines starting at ``offsets`` (ascending) when given."""
+    block = read_range(path, start, end)
+    if offsets is None:
+        lines = block.split(b"\n")
+        lines.pop()  # what follows the range's last newline: nothing
+        at = start
+        for line in lines:
+            yield at, line
+            at += len(line) + 1
+    else:
+        for offset in offsets:
+            at = offset - start
+            yield offset, block[at : block.index(b"\n", at)]
 
 
 class JsonlWriter:

@@ -2,30 +2,29 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from newsarchive.archive.articles import read_index, read_not_articles, read_raw_index, url_and_version
+from newsarchive.archive.articles import read_index, read_not_articles
 from newsarchive.archive.binsearch import lines_starting_with
 from newsarchive.archive.content import decode_content
 from newsarchive.archive.dataset import (
     EXPORT_FORMATS,
-    as_bound,
+    ArticleFilter,
     dataset_row,
     parse_fields,
-    published_within,
-    select,
     write_csv,
-    write_jsonl,
     write_parquet,
 )
+from newsarchive.archive.export import export_jsonl, index_ranges, range_entries, selected_lines
 from newsarchive.archive.facts import ArticleRule
-from newsarchive.archive.jsonl import parse_record
 from newsarchive.archive.layout import CDXJ_SUFFIX, OPEN_SUFFIX, ArchiveLayout
 from newsarchive.archive.lock import ArchiveLock, lock_holder
 from newsarchive.errors import ArchiveNotFoundError, ConfigError, NewsArchiveError, access_error
@@ -236,33 +235,12 @@ class Archive(ArchiveLayout):
         with the local date the site printed, a datetime with the published instant
         (:func:`~newsarchive.archive.dataset.published_within`). ``site`` and ``lang`` ignore case.
         """
-        since_bound, until_bound = as_bound(since), as_bound(until)
-        site = site.lower() if site else None
-        lang = lang.lower() if lang else None
-        # Which line is a URL's latest version is read from the raw bytes (url_and_version): only the lines
-        # exported are parsed.
-        latest: dict[str, int] = {}
-        if not all_versions:
-            for _, raw in read_raw_index(self.indexes_dir):
-                url, version = url_and_version(raw)
-                if url is not None and version > latest.get(url, 0):
-                    latest[url] = version
-        emitted: set[str] = set()
-        for _, raw in read_raw_index(self.indexes_dir):
-            if not all_versions:
-                url, version = url_and_version(raw)
-                if url is None or url in emitted or version != latest[url]:
-                    continue
-                emitted.add(url)
-            if (entry := parse_record(raw)) is None:
-                continue
-            if site and (entry.get("site") or "").lower() != site:
-                continue
-            if lang and (entry.get("language") or "").lower() != lang:
-                continue
-            row = dataset_row(entry)
-            if published_within(row, since_bound, until_bound):
-                yield row
+        return map(dataset_row, self._entries(all_versions, ArticleFilter.of(since, until, site, lang)))
+
+    def _entries(self, all_versions: bool, accepts: ArticleFilter) -> Iterator[dict[str, Any]]:
+        parts = index_ranges(self.indexes_dir)
+        for part, offsets in zip(parts, selected_lines(parts, all_versions), strict=True):
+            yield from filter(accepts, range_entries(part, offsets))
 
     def export(
         self,
@@ -270,24 +248,33 @@ class Archive(ArchiveLayout):
         format: str = "jsonl",
         fields: str | Sequence[str] | None = None,
         on_row: Callable[[], None] | None = None,
+        *,
+        all_versions: bool = False,
         **filters: Any,
     ) -> int:
-        """Stream articles to ``output`` as JSONL, CSV (a text stream) or Parquet (a path or a binary stream),
-        with ``fields`` (names, or ``"a,b,c"``) in that order, all of them by default; returns how many.
+        """Stream articles to ``output`` as JSONL (a binary stream, or a text one), CSV (a text stream) or
+        Parquet (a path or a binary stream), with ``fields`` (names, or ``"a,b,c"``) in that order, all of them by
+        default; returns how many.
 
-        ``on_row`` is called after each row (a progress bar); ``filters`` are those of :meth:`articles`.
+        ``on_row`` is called after each row (a progress bar); ``filters`` are those of :meth:`articles`. A big
+        index is exported to JSONL on every core (:func:`~newsarchive.archive.export.export_jsonl`).
         """
         if format not in EXPORT_FORMATS:
             raise ConfigError(f"unknown export format {format!r}; use one of: {', '.join(EXPORT_FORMATS)}")
         columns = parse_fields(fields)
-        rows = select(self.articles(**filters), columns)
+        accepts = ArticleFilter.of(**filters)
+        if format == "jsonl":
+            write = output.write if not isinstance(output, io.TextIOBase) else _decoded(output)  # type: ignore[union-attr]
+            on_rows = None if on_row is None else partial(_repeat, on_row)
+            return export_jsonl(
+                self.indexes_dir, write, fields=columns, accepts=accepts, all_versions=all_versions, on_rows=on_rows
+            )
+        rows = (dataset_row(entry, columns) for entry in self._entries(all_versions, accepts))
         if on_row is not None:
             rows = _counted(rows, on_row)
         if format == "parquet":
             return write_parquet(rows, output, columns)  # type: ignore[arg-type]
-        if format == "csv":
-            return write_csv(rows, output, columns)  # type: ignore[arg-type]
-        return write_jsonl(rows, output)  # type: ignore[arg-type]
+        return write_csv(rows, output, columns)  # type: ignore[arg-type]
 
     def stats(self) -> ArchiveStats:
         """How many WARC files, bytes and articles the archive holds."""
@@ -324,3 +311,12 @@ def _counted(rows: Iterable[dict[str, Any]], on_row: Callable[[], None]) -> Iter
     for row in rows:
         yield row
         on_row()
+
+
+def _repeat(on_row: Callable[[], None], times: int) -> None:
+    for _ in range(times):
+        on_row()
+
+
+def _decoded(output: IO[str]) -> Callable[[bytes], object]:
+    return lambda data: output.write(data.decode("utf-8"))

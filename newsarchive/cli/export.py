@@ -75,7 +75,12 @@ def export_command(archive_path: Path, format_: str, output: str, fields: str | 
             total = sum(1 for _ in archive.articles(**filters))
             bar = stack.enter_context(click.progressbar(length=total, label="Exporting", file=sys.stderr))
             on_row = partial(bar.update, 1)
-        target = output if format_ == "parquet" else stack.enter_context(click.open_file(output, "w", "utf-8"))
+        if format_ == "parquet":
+            target = output
+        elif format_ == "jsonl":  # bytes: rows are encoded to UTF-8 once, a range at a time
+            target = stack.enter_context(click.open_file(output, "wb"))
+        else:
+            target = stack.enter_context(click.open_file(output, "w", "utf-8"))
         count = archive.export(target, format=format_, fields=columns, on_row=on_row, **filters)
     if output != "-" and not quiet:
         click.echo(f"Exported {plural(count, 'article')} to {output}", err=True)

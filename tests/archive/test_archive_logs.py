@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
-from newsarchive.archive.jsonl import JsonlWriter, read_records, torn_tail
+from newsarchive.archive.jsonl import JsonlWriter, line_ranges, range_lines, read_records, torn_tail
 from newsarchive.archive.positions import LineFiles, pack, unpack
 from newsarchive.archive.runs import append_run, read_runs
 
@@ -18,6 +19,21 @@ def test_a_torn_last_line_counts_once_its_newline_is_written(tmp_path: Path):
         more.write("\n")
     assert list(read_records(log)) == [{"n": 1}, {"n": 2}]
     assert torn_tail(log) is None
+
+
+def test_ranges_hold_the_complete_lines_in_order_and_no_torn_last_line(tmp_path: Path):
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(b'{"n": 1}\n{"n": 22}\n\n{"n": 333}\n{"n": 4')
+    for size in (1, 9, 10, 20, 1000):
+        ranges = line_ranges(log, size)
+        assert ranges[0][0] == 0 and ranges[-1][1] == torn_tail(log)
+        assert all(end == next_start for (_, end), (next_start, _) in pairwise(ranges))
+        lines = [(offset, line) for start, end in ranges for offset, line in range_lines(log, start, end)]
+        assert lines == [(0, b'{"n": 1}'), (9, b'{"n": 22}'), (19, b""), (20, b'{"n": 333}')], size
+    assert list(range_lines(log, 9, 31, [9, 20])) == [(9, b'{"n": 22}'), (20, b'{"n": 333}')]
+    assert line_ranges(tmp_path / "log.jsonl", 10**6) == [(0, 31)]
+    (tmp_path / "torn.jsonl").write_bytes(b'{"n": 1')
+    assert line_ranges(tmp_path / "torn.jsonl", 10) == []
 
 
 def test_a_complete_line_that_is_no_json_object_is_skipped(tmp_path: Path):
