@@ -2,8 +2,9 @@
 
 Usage: ``python benchmarks/extraction.py [--data DIR] [--limit N] [--repeat N] [--configs]``
 
-``--configs`` scores newsarchive's whole pipeline under each cheaper trafilatura configuration instead (no
-precision pruning, ``fast``: no readability/jusText fallback, both), with its F1 and milliseconds per page.
+``--configs`` scores newsarchive's whole pipeline under each cheaper trafilatura configuration instead (the
+readability/jusText fallback only below a text length, on every page, or never (``fast``); no precision
+pruning), with its F1 and milliseconds per page.
 
 The data directory is ``--data``, else ``$NEWSARCHIVE_BENCHMARK_DATA``, else
 ``../shared/data/article-extraction-benchmark`` beside the repository. Every configuration extracts the same
@@ -95,23 +96,28 @@ def speeds(pages: list[Page], repeat: int) -> dict[str, float]:
 
 
 # The trafilatura options newsarchive could run with (trafilatura 2's ``fast`` is its old ``no_fallback``: no
-# comparison with readability and jusText).
-CONFIGS: dict[str, dict[str, bool]] = {
-    "precision (kept)": {"include_comments": False, "favor_precision": True},
-    "no precision pruning": {"include_comments": False},
-    "precision, fast": {"include_comments": False, "favor_precision": True, "fast": True},
-    "fast, no precision": {"include_comments": False, "fast": True},
+# comparison with readability and jusText), and below how many characters of text the fallback runs
+# (newsarchive.extract.extraction.FALLBACK_BELOW; None: on every page).
+PRECISION = {"include_comments": False, "favor_precision": True}
+CONFIGS: dict[str, tuple[dict[str, bool], int | None]] = {
+    "precision, fallback below 1,000 chars (kept)": (PRECISION, 1000),
+    "precision, fallback below 500 chars": (PRECISION, 500),
+    "precision, fallback on every page": (PRECISION, None),
+    "no precision pruning": ({"include_comments": False}, None),
+    "precision, fast": ({**PRECISION, "fast": True}, None),
+    "fast, no precision": ({"include_comments": False, "fast": True}, None),
 }
 
 
 def compare_configs(pages: list[Page], repeat: int) -> None:
     """newsarchive's pipeline under each of :data:`CONFIGS`: F1 and ms per page (best of ``repeat``)."""
-    kept = dict(extraction_module.TRAFILATURA_OPTIONS)
-    print(f"{'trafilatura configuration':<26}{'precision':>10}{'recall':>10}{'F1':>10}{'ms/page':>10}")
+    kept = dict(extraction_module.TRAFILATURA_OPTIONS), extraction_module.FALLBACK_BELOW
+    print(f"{'trafilatura configuration':<46}{'precision':>10}{'recall':>10}{'F1':>10}{'ms/page':>10}")
     try:
-        for name, options in CONFIGS.items():
+        for name, (options, fallback_below) in CONFIGS.items():
             extraction_module.TRAFILATURA_OPTIONS.clear()
             extraction_module.TRAFILATURA_OPTIONS.update(options)
+            extraction_module.FALLBACK_BELOW = fallback_below
             result = score(newsarchive_text, pages)
             best = float("inf")
             for _ in range(repeat):
@@ -119,11 +125,12 @@ def compare_configs(pages: list[Page], repeat: int) -> None:
                 for page in pages:
                     newsarchive_text(page)
                 best = min(best, time.perf_counter() - start)
-            print(f"{name:<26}{result.precision:>10.4f}{result.recall:>10.4f}{result.f1:>10.4f}"
+            print(f"{name:<46}{result.precision:>10.4f}{result.recall:>10.4f}{result.f1:>10.4f}"
                   f"{1000 * best / len(pages):>10.2f}")  # fmt: skip
     finally:
         extraction_module.TRAFILATURA_OPTIONS.clear()
-        extraction_module.TRAFILATURA_OPTIONS.update(kept)
+        extraction_module.TRAFILATURA_OPTIONS.update(kept[0])
+        extraction_module.FALLBACK_BELOW = kept[1]
 
 
 def main(argv: list[str] | None = None) -> int:
