@@ -239,7 +239,8 @@ def serve(parent_pid: int) -> None:
             answer = (False, error)
         try:
             data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.loads(data)  # an exception that cannot be read back is sent as its message
+            if not answer[0]:
+                pickle.loads(data)  # an exception that cannot be read back is sent as its message
         except Exception as error:
             failure = error if answer[0] else answer[1]
             data = pickle.dumps((False, RuntimeError(f"{type(failure).__name__}: {failure}")))

@@ -311,11 +311,25 @@ class PageMetadata:
             window += " " + " ".join(element.itertext())
             if len(window) > _DATELINE_WINDOW:
                 break
-        found = parse_visible(clean(window)[:_DATELINE_WINDOW] if clean(window) else "", tz)
+        found = parse_visible((clean(window) or "")[:_DATELINE_WINDOW], tz)
         parent = heading.getparent()
         if found is None and parent is not None:
-            found = parse_visible((clean(" ".join(parent.itertext())) or "")[:_DATELINE_WINDOW], tz)
+            found = parse_visible(_leading_text(parent, _DATELINE_WINDOW), tz)
         return found
+
+
+def _leading_text(element: html.HtmlElement, limit: int) -> str:
+    """The first ``limit`` characters of ``" ".join(element.itertext())`` with whitespace collapsed, read no
+    further than that needs (the headline's parent may hold the whole page)."""
+    text, enough = "", 2 * limit
+    for piece in element.itertext():
+        text = f"{text} {piece}" if text else piece
+        if len(text) > enough:
+            # A cleaned text longer than the limit has its first ``limit`` characters settled.
+            if len(cleaned := clean(text) or "") > limit:
+                return cleaned[:limit]
+            enough *= 2
+    return (clean(text) or "")[:limit]
 
 
 def _is_article(obj: dict) -> bool:

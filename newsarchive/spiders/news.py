@@ -379,6 +379,8 @@ class NewsSpider(scrapy.Spider):
         source_priority = PRIORITY.get(kind, PRIORITY[PAGE])
         rank = 0
         for link in links:
+            if hash(link.url) in self._requested:
+                continue  # met before: not classified again (most of a page's links are its menus)
             link_kind = self._kind_of(link)
             # A named article is fetched just after its source; other links keep their kind's priority.
             priority = source_priority - 1 if link_kind == ARTICLE and kind != PAGE else None
