@@ -3,8 +3,8 @@
     python benchmarks/bench_crawl.py [--articles 2000] [--cache DIR] [--only NAME,...] [--no-sweep]
 
 The site is the fault tests' generated Report.az-style site (``tests/big_site.py``: a fifth of the articles in
-the older template that declares nothing), with articles as long as the seed article, served by ``newsarchive.demo.server`` from its own process. Each
-tool runs as a subprocess against it, one after the other:
+the older template that declares nothing), with articles as long as the seed article, served by
+``newsarchive.demo.server`` from its own process. Each tool runs as a subprocess against it, one after the other:
 
 - ``newsarchive``: ``crawl BASE/ BASE/sitemap.xml --delay 0 --concurrency 16`` (no profile: generic discovery
   and article recognition), with WARCs rotating at 2 MB so the run also shows the longest gap between two
