@@ -29,8 +29,8 @@ WARC write and index (timed again offline on the crawl's own records), fetch (th
 Scrapy, discovery, scheduling), and the extraction-only bound (articles / analysis CPU over the cores).
 
 The latency sweep serves each response after 200 ms and crawls with ``--concurrency`` 1, 4 and 16; pages/s is
-the server's steady rate (requests after the first, over the time between the first and the last), next to
-0.8 x N / latency.
+the server's steady rate (the requests between the first and the last tenth of the crawl's, over the time between
+them), next to 0.8 x N / latency.
 """
 
 from __future__ import annotations
@@ -487,6 +487,15 @@ def main() -> int:
     return 0
 
 
+def steady_rate(starts: list[float]) -> float:
+    """Requests per second once the crawl is under way: between the first and the last tenth of its requests
+    (the first ones wait for robots.txt and the sitemaps, the last ones for the crawl to drain)."""
+    if len(starts) < 10:
+        return (len(starts) - 1) / (starts[-1] - starts[0]) if len(starts) > 1 else 0.0
+    first, last = len(starts) // 10, len(starts) - 1 - len(starts) // 10
+    return (last - first) / (starts[last] - starts[first])
+
+
 def sweep(data: Path, work: Path, latency_ms: float) -> None:
     """Pages/s with the server answering after ``latency_ms``, at --concurrency 1, 4, 16."""
     print(f"latency sweep: every response after {latency_ms:g} ms")
@@ -495,8 +504,7 @@ def sweep(data: Path, work: Path, latency_ms: float) -> None:
         for concurrency in (1, 4, 16):
             served = server.served()
             run = run_newsarchive(server, work, concurrency=concurrency, max_pages=min(60 * concurrency, 600))
-            starts = server.starts(served)
-            rate = (len(starts) - 1) / (starts[-1] - starts[0]) if len(starts) > 1 else 0.0
+            rate = steady_rate(server.starts(served))
             target = 0.8 * concurrency / (latency_ms / 1000)
             print(f"{concurrency:>14}{run.pages:>7}{rate:>9.1f}{target:>19.1f}")
 
