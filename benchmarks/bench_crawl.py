@@ -99,8 +99,20 @@ def _stat(pid: int) -> tuple[int, float, int] | None:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS, int(fields[21]) * PAGE_SIZE
 
 
+def _children(pid: int) -> set[int]:
+    """The child processes of every thread of ``pid``."""
+    children: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            children.update(int(child) for child in task.read_text().split())
+        except OSError:
+            continue
+    return children
+
+
 class TreeSampler(threading.Thread):
-    """Samples a process tree every 50 ms: peak summed RSS, and each process's last seen CPU."""
+    """Samples a process tree every 100 ms: peak summed RSS, and each process's last seen CPU. The tree is walked
+    through each process's children, not the whole of /proc: the sampler shares the cores it measures."""
 
     def __init__(self, root: int) -> None:
         super().__init__(daemon=True)
@@ -111,18 +123,17 @@ class TreeSampler(threading.Thread):
         self._done = threading.Event()
 
     def run(self) -> None:
-        while not self._done.wait(0.05):
-            stats = {int(p.name): s for p in Path("/proc").iterdir() if p.name.isdigit() and (s := _stat(int(p.name)))}
+        while not self._done.wait(0.1):
             tree, frontier = set(), {self.root}
             while frontier:
                 tree |= frontier
-                frontier = {pid for pid, (ppid, _, _) in stats.items() if ppid in frontier} - tree
-            rss = [stats[pid][2] for pid in tree if pid in stats]
+                frontier = set().union(*(_children(pid) for pid in frontier)) - tree
+            stats = {pid: s for pid in tree if (s := _stat(pid))}
+            rss = [stat[2] for stat in stats.values()]
             self.peak_tree = max(self.peak_tree, sum(rss))
             self.peak_one = max([self.peak_one, *rss])
-            for pid in tree:
-                if pid in stats:
-                    self.cpu[pid] = stats[pid][1]
+            for pid, stat in stats.items():
+                self.cpu[pid] = stat[1]
 
     def stop(self) -> None:
         self._done.set()
