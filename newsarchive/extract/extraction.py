@@ -141,7 +141,7 @@ def body_text(
             **TRAFILATURA_OPTIONS,
         }
         # trafilatura's own extraction first, its fallback only for a short text: where it changes the result.
-        extracted = None if FALLBACK_BELOW is None else trafilatura.extract(tree, fast=True, **options)
+        extracted = None if FALLBACK_BELOW is None else trafilatura.extract(tree, **{**options, "fast": True})
         if FALLBACK_BELOW is None or len(extracted or "") < FALLBACK_BELOW:
             extracted = trafilatura.extract(tree, **options)
         text = "\n\n".join(line.strip() for line in (extracted or "").splitlines() if line.strip())
