@@ -35,6 +35,8 @@ def answering_server(status: int, headers: dict[str, str] | None = None) -> Iter
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # No 40 ms wait for a delayed ACK between the headers and the body (see newsarchive/demo/server.py).
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             with state.arrived:

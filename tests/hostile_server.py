@@ -76,6 +76,8 @@ class HostileHandler(BaseHTTPRequestHandler):
     """Answers one path per misbehaviour (see the module docstring)."""
 
     protocol_version = "HTTP/1.1"
+    # No 40 ms wait for a delayed ACK between two writes (see newsarchive/demo/server.py).
+    disable_nagle_algorithm = True
     server: HostileServer
 
     def log_message(self, format: str, *args: Any) -> None:

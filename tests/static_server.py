@@ -12,6 +12,9 @@ from typing import Any
 
 
 class _RangeHandler(SimpleHTTPRequestHandler):
+    # No 40 ms wait for a delayed ACK between the headers and the body (see newsarchive/demo/server.py).
+    disable_nagle_algorithm = True
+
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import threading
 import zlib
 from array import array
 from bisect import bisect_left
@@ -19,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsarchive.archive.caches import Part, StartupCache, merged
+from newsarchive.archive.caches import StartupCache, merged
 from newsarchive.archive.jsonl import complete_lines
 from newsarchive.archive.layout import CAPTURES_CACHE_NAME, DIGESTS_SUFFIX
 from newsarchive.archive.positions import LineFiles, pack, unpack
@@ -76,7 +77,8 @@ class CaptureIndex:
     first for a URL, until one truly matches: a key shared by two digests or URLs costs one more read, never a
     wrong answer. The three arrays are kept in ``indexes/captures.bin`` and brought up to date from the
     ``.digests`` files at each load (:mod:`newsarchive.archive.caches`). Captures added during a run are kept
-    whole.
+    whole until their WARC is closed and its ``.digests`` file written (:meth:`absorb`), so what a run keeps
+    in memory is bounded by the size of one WARC, not by the length of the crawl.
     """
 
     def __init__(self, captures: Iterable[Capture] = ()) -> None:
@@ -86,6 +88,9 @@ class CaptureIndex:
         self._url_entries = array("Q")
         self._by_digest: dict[str, Capture] = {}
         self._latest_by_url: dict[str, Capture] = {}
+        # absorb() runs on the threads that close WARCs, lookups on the crawl's.
+        self._lock = threading.Lock()
+        self._absorbing = threading.Lock()
         for capture in captures:
             self.add(capture)
 
@@ -93,25 +98,57 @@ class CaptureIndex:
         """The original captures known: the lines loaded, and those added whose digest was new."""
         return len(self._positions) + len(self._by_digest)
 
+    @property
+    def held(self) -> int:
+        """How many captures are kept whole in memory: those added whose WARC is not absorbed yet."""
+        with self._lock:
+            return len({id(capture) for capture in (*self._by_digest.values(), *self._latest_by_url.values())})
+
     def add(self, capture: Capture) -> None:
         """Remember an original just written (or read back)."""
-        if self.by_digest(capture.digest) is None:
-            self._by_digest[capture.digest] = capture
-        self._latest_by_url[capture.url] = capture
+        first = self.by_digest(capture.digest) is None
+        with self._lock:
+            if first:
+                self._by_digest[capture.digest] = capture
+            self._latest_by_url[capture.url] = capture
+
+    def absorb(self, digests_path: str | os.PathLike[str]) -> None:
+        """Keep the captures of a ``.digests`` file just written (a WARC of this run, closed) as positions in it,
+        as :meth:`load` keeps those of earlier runs, instead of whole. Lookups give the same answers as before."""
+        path = Path(digests_path)
+        positions, new_digests, new_urls = array("Q"), array("Q"), array("Q")
+        # Only absorb() changes the files and arrays: lookups wait just for the swap.
+        with self._absorbing:
+            _number_lines(path, len(self._files.paths), 0, positions, new_digests, new_urls, len(self._positions))
+            written = [Capture.from_line(line.decode("utf-8")) for _, line in complete_lines(path)]
+            digest_entries = merged(self._digest_entries, array("Q", sorted(new_digests)))
+            url_entries = merged(self._url_entries, array("Q", sorted(new_urls)))
+            with self._lock:
+                self._files.paths.append(path)
+                self._positions += positions
+                self._digest_entries, self._url_entries = digest_entries, url_entries
+                for capture in written:
+                    # Only the very capture: a later file may have given the URL a newer one.
+                    if self._by_digest.get(capture.digest) == capture:
+                        del self._by_digest[capture.digest]
+                    if self._latest_by_url.get(capture.url) == capture:
+                        del self._latest_by_url[capture.url]
 
     def by_digest(self, digest: str) -> Capture | None:
         """The original with this payload digest, if any."""
-        if (found := self._by_digest.get(digest)) is not None:
-            return found
-        lines = self._lines(self._digest_entries, digest, latest_first=False)
-        return next((capture for capture in lines if capture.digest == digest), None)
+        with self._lock:
+            if (found := self._by_digest.get(digest)) is not None:
+                return found
+            lines = self._lines(self._digest_entries, digest, latest_first=False)
+            return next((capture for capture in lines if capture.digest == digest), None)
 
     def latest(self, url: str) -> Capture | None:
         """The latest original capture of ``url`` (what a ``304`` refers to)."""
-        if (found := self._latest_by_url.get(url)) is not None:
-            return found
-        lines = self._lines(self._url_entries, url, latest_first=True)
-        return next((capture for capture in lines if capture.url == url), None)
+        with self._lock:
+            if (found := self._latest_by_url.get(url)) is not None:
+                return found
+            lines = self._lines(self._url_entries, url, latest_first=True)
+            return next((capture for capture in lines if capture.url == url), None)
 
     def _lines(self, entries: array, text: str, latest_first: bool) -> Iterator[Capture]:
         key = zlib.crc32(text.encode("utf-8", "surrogatepass")) << _NUMBER_BITS
@@ -145,7 +182,8 @@ class CaptureIndex:
         index._positions, digest_entries, url_entries = cache.arrays
         new_digests, new_urls = array("Q"), array("Q")
         for part in cache.parts:
-            cache.read(part, _number_lines(part, index._positions, new_digests, new_urls))
+            end = _number_lines(part.path, part.number, part.start, index._positions, new_digests, new_urls)
+            cache.read(part, end)
         index._files = LineFiles(directory / state.name for state in cache.files)
         index._digest_entries = merged(digest_entries, array("Q", sorted(new_digests)))
         index._url_entries = merged(url_entries, array("Q", sorted(new_urls)))
@@ -153,15 +191,23 @@ class CaptureIndex:
         return index
 
 
-def _number_lines(part: Part, positions: array, digest_entries: array, url_entries: array) -> int:
-    """Number the complete lines of ``part`` of a ``.digests`` file after those in ``positions``: append each
-    line's position and entries; return where the lines end."""
-    base = pack(part.number, 0)
-    end = part.start
-    number = len(positions)
+def _number_lines(
+    path: Path,
+    file_number: int,
+    start: int,
+    positions: array,
+    digest_entries: array,
+    url_entries: array,
+    first: int | None = None,
+) -> int:
+    """Number the complete lines of the ``.digests`` file ``path`` from byte ``start`` on, after those in
+    ``positions`` (or from ``first``): append each line's position and entries; return where the lines end."""
+    base = pack(file_number, 0)
+    end = start
+    number = len(positions) if first is None else first
     # Bound once: a rebuild runs this for every line of the archive.
     crc32, add_digest, add_url, add_position = zlib.crc32, digest_entries.append, url_entries.append, positions.append
-    for offset, line in complete_lines(part.path, part.start):
+    for offset, line in complete_lines(path, start):
         end = offset + len(line)
         fields = line.split(b"\t", 6)
         if len(fields) == 7:  # else no capture: see Capture.from_line

@@ -227,9 +227,15 @@ class WarcWriter:
             finally:
                 file.close()
         final = path.with_name(self._final_name(path))
+        digests_path = None
         if self.indexes is not None:
-            write_indexes(final.name, [line for _, line in cdxj], [line for _, line in digests], self.indexes)
+            _, digests_path = write_indexes(
+                final.name, [line for _, line in cdxj], [line for _, line in digests], self.indexes
+            )
         os.replace(path, final)
+        if self.captures is not None and digests_path is not None:
+            # The file's originals are now read back from its .digests file when a revisit needs one.
+            self.captures.absorb(digests_path)
         if self._on_close is not None:
             self._on_close(final)
 

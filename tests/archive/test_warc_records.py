@@ -213,6 +213,33 @@ def test_revisits_point_at_the_original_response_never_at_a_revisit(tmp_path):
     assert reloaded.latest(EXCHANGE.url).record_id == first.record_id
 
 
+def test_a_closed_warcs_originals_are_read_back_from_its_digests_file_not_kept_in_memory(tmp_path):
+    captures = CaptureIndex()
+    # Every exchange fills a file: each is closed, indexed and absorbed as soon as it is written.
+    with _writer(tmp_path, max_size=1, captures=captures, indexes=tmp_path / "indexes") as writer:
+        _, first = writer.write_exchange(EXCHANGE)
+        assert captures.held == 0 and len(captures) == 1
+        _, copy = writer.write_exchange(replace(EXCHANGE, url="http://example.test/copy"))
+        _, not_modified = writer.write_exchange(replace(EXCHANGE, status=304, reason="Not Modified", body=b""))
+        _, changed = writer.write_exchange(replace(EXCHANGE, body=b"<p>changed</p>"))
+        _, not_modified_again = writer.write_exchange(replace(EXCHANGE, status=304, reason="Not Modified", body=b""))
+
+    def where(capture):  # type: ignore[no-untyped-def]
+        return capture.record_id, capture.warc_file, capture.offset, capture.length
+
+    assert copy.record_type == "revisit" and where(copy.refers_to) == where(first)
+    assert where(not_modified.refers_to) == where(first)
+    assert changed.record_type == "response"
+    assert where(not_modified_again.refers_to) == where(changed), "the URL's latest capture, of the newest file"
+    assert captures.held == 0 and len(captures) == 2
+    # Until its file is closed, a capture is kept whole.
+    with _writer(tmp_path / "open", captures=CaptureIndex(), indexes=tmp_path / "open" / "indexes") as writer:
+        writer.write_exchange(EXCHANGE)
+        writer.write_exchange(replace(EXCHANGE, url="http://example.test/other", body=b"other"))
+        assert writer.captures.held == 2
+    assert writer.captures.held == 0
+
+
 def test_exchange_keeps_the_raw_head_and_marks_data_loss_and_the_size_cap_as_truncated():
     request = Request("http://example.test/a?b=1")
     request.meta[RAW_HEAD_META] = RawHead(
