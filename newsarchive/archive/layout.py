@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 # The source of truth, and the indexes rebuildable from it (``reindex`` builds them aside first).
 WARC_DIR = "warc"
 INDEXES_DIR = "indexes"
+# The crawl's requests waiting to be fetched (spiders/frontier.py): there only while a crawl runs.
+QUEUE_DIR = "queue"
 REINDEX_STAGING_DIR = "indexes.reindex"
 WARC_SUFFIX = ".warc.gz"
 # A WARC's name starts with this prefix by default; the writer starts the next file once one reaches this size.
@@ -81,6 +83,11 @@ class ArchiveLayout:
     def indexes_dir(self) -> Path:
         """Where the CDXJ and article indexes are."""
         return self.path / INDEXES_DIR
+
+    @property
+    def queue_dir(self) -> Path:
+        """Where a running crawl keeps the requests waiting to be fetched."""
+        return self.path / QUEUE_DIR
 
     def require_writable(self, *directories: Path) -> None:
         """Raise an ArchiveAccessError (touching nothing) unless each directory (default: the archive, ``warc/``

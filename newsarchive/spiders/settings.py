@@ -28,6 +28,8 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 # hide, and a drawn delay only ever lengthens the spacing (a shorter draw is overtaken by the response time), so
 # fewer requests were in flight than --concurrency says (12 of 16 at 200 ms a response).
 RANDOMIZE_DOWNLOAD_DELAY = False
+# Requests waiting to be fetched are kept on disk, in the archive, for this run only (spiders/frontier.py).
+SCHEDULER = "newsarchive.spiders.frontier.DiskQueueScheduler"
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 # Retries wait: the server's Retry-After (up to NEWSARCHIVE_RETRY_AFTER_MAX s), else 1 s, 2 s, 4 s...;

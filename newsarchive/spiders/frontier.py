@@ -1,0 +1,46 @@
+"""The crawl's waiting requests on disk, so that its memory does not grow with the pages it has yet to fetch.
+
+A sitemap or a listing names thousands of pages at once. As Request objects in Scrapy's memory queue (about
+700 bytes each) they would make a back-fill's memory grow with the site. Scrapy keeps its queue on disk only
+under a ``JOBDIR``, which also makes the next run resume the queue. The archive already tells a crawl what it
+has (the seen-set, the capture index), so each crawl starts its queue afresh in ``<archive>/queue/`` and
+removes it when it ends; the next crawl removes the one a killed crawl left (it holds the archive's lock).
+A request that cannot be pickled waits in memory, as in Scrapy (``scheduler/unserializable``).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from scrapy.core.scheduler import Scheduler
+from scrapy.crawler import Crawler
+from twisted.internet.defer import Deferred
+
+from newsarchive.archive.layout import ArchiveLayout
+
+
+class DiskQueueScheduler(Scheduler):
+    """Scrapy's scheduler with its disk queues in ``<archive>/queue/``: enabled by ``NEWSARCHIVE_ARCHIVE``
+    unless a ``JOBDIR`` is set (then Scrapy's own job persistence applies)."""
+
+    _queue_root: Path | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DiskQueueScheduler:
+        """Scrapy's scheduler, given the archive's queue directory."""
+        scheduler = super().from_crawler(crawler)
+        archive = crawler.settings.get("NEWSARCHIVE_ARCHIVE")
+        if scheduler.dqdir is None and archive:
+            root = ArchiveLayout(archive).queue_dir
+            shutil.rmtree(root, ignore_errors=True)  # a killed crawl's: never resumed
+            scheduler._queue_root = root
+            scheduler.dqdir = scheduler._dqdir(str(root))
+        return scheduler
+
+    def close(self, reason: str) -> Deferred[None] | None:
+        """Close the queues (what is still waiting is dropped, as from memory) and remove the directory."""
+        closed = super().close(reason)
+        if self._queue_root is not None:
+            shutil.rmtree(self._queue_root, ignore_errors=True)
+        return closed

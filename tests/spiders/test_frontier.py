@@ -1,0 +1,35 @@
+"""The requests a crawl has yet to fetch wait on disk, in ``<archive>/queue/``, for that crawl only."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import time
+
+from helpers import FIXTURE_PROFILE, run_cli, start_cli
+
+
+def test_waiting_requests_are_on_disk_for_the_run_only_and_a_killed_crawls_queue_is_removed(news_site, tmp_path):
+    archive, log = tmp_path / "archive", tmp_path / "crawl.log"
+    queue = archive / "queue"
+    # One request a second: killed while its queue is in use.
+    slow = start_cli("crawl", news_site.url + "/", "--archive", str(archive), "--config", str(FIXTURE_PROFILE),
+                     "--delay", "1", "--concurrency", "1", "--no-requisites")  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not queue.is_dir() and slow.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    slow.send_signal(signal.SIGKILL)
+    slow.communicate(timeout=60)
+    assert queue.is_dir(), "the crawl never made its queue (or a killed crawl cleaned up)"
+
+    result = run_cli("crawl", news_site.url + "/", "--archive", str(archive), "--config", str(FIXTURE_PROFILE),
+                     "--delay", "0", "--log-file", str(log), "--log-level", "INFO")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert not queue.exists(), "the queue outlived its crawl"
+    # Scrapy's stats, dumped to the log when the crawl closes: every request went through the disk queue.
+    stats = dict(re.findall(r"'(scheduler/[a-z/]+)': (\d+)", log.read_text(encoding="utf-8")))
+    assert int(stats["scheduler/enqueued"]) > len(news_site.articles)
+    assert stats["scheduler/enqueued/disk"] == stats["scheduler/enqueued"] == stats["scheduler/dequeued/disk"]
+    exported = run_cli("export", "--archive", str(archive))
+    assert {json.loads(line)["url"] for line in exported.stdout.splitlines()} == {a["url"] for a in news_site.articles}
