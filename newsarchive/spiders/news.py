@@ -105,8 +105,9 @@ class NewsSpider(scrapy.Spider):
         )
         self._never = [re.compile(pattern) for pattern in profile.never_fetch]
         self._tz = zone(profile.hints.timezone)
-        # Dates a feed, sitemap or listing gave, for the same URL met later as an undated link.
-        self._dates: dict[str, datetime] = {}
+        # The dates of links skipped as too old (--since), for the same URL met later as an undated link (string
+        # hashes). Only those: a link requested or skipped for another reason is decided again the same way.
+        self._dates: dict[int, datetime] = {}
         # Links already requested in this run, as met and as normalised (string hashes: small for big crawls).
         # Checked before any other work, so a link met again costs a set lookup, not a Request that Scrapy's
         # dupefilter then drops.
@@ -239,10 +240,9 @@ class NewsSpider(scrapy.Spider):
         if kind == PAGE and self._stored(url):
             kind = FEED  # a feed or sitemap met through a plain link: still re-read conditionally
         stats = self.crawler.stats
-        if link.date is not None:
-            self._dates.setdefault(url, link.date)
         if kind in (ARTICLE, PAGE):
-            if self._older(self._dates.get(url)):
+            if self._older(date := self._dates.get(hash(url), link.date)):
+                self._dates.setdefault(hash(url), date)
                 stats.inc_value("newsarchive/skipped_older")
                 return None
             if not self.refresh and self._archived(url):
