@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import fcntl
 import itertools
 import os
 import pickle
@@ -61,6 +62,17 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+# A pipe of 1 MiB (Linux's default cap) instead of 64 KiB: each read or write of a page or a block of export crosses
+# in a few system calls, and the thread doing it waits for the GIL once per call, not once per 64 KiB.
+_PIPE_BYTES = 1 << 20
+
+
+def _widen(pipe: BinaryIO) -> None:
+    # Best effort: elsewhere than Linux, or over a lowered cap, the pipe keeps its size.
+    with contextlib.suppress(AttributeError, OSError):
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+
+
 class _Worker:
     """One worker process, the thread feeding its job pipe and the thread reading its results."""
 
@@ -76,6 +88,9 @@ class _Worker:
             close_fds=True,
             env=env,
         )
+        for pipe in (self.process.stdin, self.process.stdout):
+            assert pipe is not None
+            _widen(pipe)
         self.pending: dict[int, Future[Any]] = {}
         self._lock = threading.Lock()
         self._jobs: queue.SimpleQueue[tuple[int, Callable[..., Any], tuple[Any, ...]] | None] = queue.SimpleQueue()
