@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from html import escape
+from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -427,6 +428,19 @@ class NewsSite:
         if len(self._by_path) != len(articles) or len(self._by_slug) != len(articles):
             raise ValueError("article paths and slugs must be unique")
         self._by_lang = {lang: [a for a in self.articles if a.lang == lang] for lang in LANGUAGES}
+        # What every page shows of the whole site, worked out once: a page costs the same on a site of any size.
+        self._by_category: dict[tuple[str, str], list[Article]] = {}
+        for article in self.articles:
+            self._by_category.setdefault((article.lang, article.category_slug), []).append(article)
+        self._most_read_picks = {
+            lang: sorted(by_lang, key=lambda a: hashlib.sha1(a.slug.encode()).hexdigest())[:MOST_READ_SIZE]
+            for lang, by_lang in self._by_lang.items()
+        }
+        self._trending_tags = {
+            lang: [tag for tag, _ in Counter(tag for a in by_lang for tag in a.tags).most_common(TRENDING_SIZE)]
+            for lang, by_lang in self._by_lang.items()
+        }
+        self._newest_year = max((a.published.year for a in self.articles), default=2025)
         self._categories: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
         for article in articles:
             self._categories[article.lang].setdefault(article.category_slug, article.category)
@@ -511,7 +525,7 @@ class NewsSite:
                 ui = _UI[lang]
                 return self._listing(lang, "news-feed", ui.news_feed, self._by_lang[lang], query, base)
             case [slug] if slug in self._categories[lang]:
-                items = [a for a in self._by_lang[lang] if a.category_slug == slug]
+                items = self._by_category.get((lang, slug), [])
                 return self._listing(lang, slug, self._categories[lang][slug], items, query, base)
         return None
 
@@ -692,8 +706,7 @@ class NewsSite:
 
     def _trending(self, lang: str) -> str:
         """The bar of trending tags under the menu (with a date picker, as on report.az)."""
-        counts = Counter(tag for a in self._by_lang[lang] for tag in a.tags)
-        tags = [tag for tag, _ in counts.most_common(TRENDING_SIZE)]
+        tags = self._trending_tags[lang]
         newest = self._by_lang[lang][0].published.date().isoformat() if self._by_lang[lang] else ""
         links = "".join(f'<li><a href="{escape(self._tag_url(lang, t))}">{escape(t)}</a></li>' for t in tags)
         return (
@@ -711,11 +724,11 @@ class NewsSite:
     def _most_read(self, lang: str) -> str:
         # "Most read" has no real statistics behind it: a fixed pseudo-random pick
         # (by slug hash) keeps it deterministic and different from "latest".
-        picks = sorted(self._by_lang[lang], key=lambda a: hashlib.sha1(a.slug.encode()).hexdigest())
+        picks = self._most_read_picks[lang]
         linked = "most_read" in self.options.article_links
         items = "".join(
             f'<li>{self._title(a, linked)}<span class="news-date">{format_date(a.published, lang)}</span></li>'
-            for a in picks[:MOST_READ_SIZE]
+            for a in picks
         )
         return (
             '<aside class="sidebar"><section class="most-read">'
@@ -728,7 +741,7 @@ class NewsSite:
 
     def _footer(self, lang: str) -> str:
         ui = _UI[lang]
-        year = max((a.published.year for a in self.articles), default=2025)
+        year = self._newest_year
         return (
             '<footer class="site-footer">\n<div class="container">\n'
             f'<ul class="footer-menu"><li><a href="{section_path(lang)}">{escape(ui.about)}</a></li>'
@@ -862,7 +875,7 @@ class NewsSite:
         return f'<div class="share-buttons"><span>{escape(_UI[article.lang].share)}</span>{buttons}</div>\n'
 
     def _related(self, article: Article) -> str:
-        others = [a for a in self._by_lang[article.lang] if a is not article][:RELATED_SIZE]
+        others = list(islice((a for a in self._by_lang[article.lang] if a is not article), RELATED_SIZE))
         return (
             f'<section class="related-news">\n<h2>{escape(_UI[article.lang].related)}</h2>\n'
             f"<ul>\n{''.join(self._news_item(a, 'related') for a in others)}</ul>\n</section>\n"
