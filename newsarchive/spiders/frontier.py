@@ -1,4 +1,5 @@
-"""The crawl's waiting requests on disk, so that its memory does not grow with the pages it has yet to fetch.
+"""The crawl's frontier, kept so that its memory does not grow with the site: the requests waiting to be fetched
+on disk, and those seen as 8-byte keys.
 
 A sitemap or a listing names thousands of pages at once. As Request objects in Scrapy's memory queue (about
 700 bytes each) they would make a back-fill's memory grow with the site. Scrapy keeps its queue on disk only
@@ -6,18 +7,26 @@ under a ``JOBDIR``, which also makes the next run resume the queue. The archive 
 has (the seen-set, the capture index), so each crawl starts its queue afresh in ``<archive>/queue/`` and
 removes it when it ends; the next crawl removes the one a killed crawl left (it holds the archive's lock).
 A request that cannot be pickled waits in memory, as in Scrapy (``scheduler/unserializable``).
+
+Scrapy's duplicate filter keeps each request's 20-byte fingerprint in a set (about 90 bytes a request);
+:class:`CompactDupeFilter` keeps the first 8 bytes of the same fingerprint in a :class:`~newsarchive.keys.KeySet`
+(two requests of a million alike by chance: about one chance in 30 million).
 """
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
+from scrapy import Request
 from scrapy.core.scheduler import Scheduler
 from scrapy.crawler import Crawler
+from scrapy.dupefilters import RFPDupeFilter
 from twisted.internet.defer import Deferred
 
 from newsarchive.archive.layout import ArchiveLayout
+from newsarchive.keys import KeySet
 
 
 class DiskQueueScheduler(Scheduler):
@@ -44,3 +53,22 @@ class DiskQueueScheduler(Scheduler):
         if self._queue_root is not None:
             shutil.rmtree(self._queue_root, ignore_errors=True)
         return closed
+
+
+class CompactDupeFilter(RFPDupeFilter):
+    """Scrapy's duplicate filter (the same fingerprints, the same log), keeping 8 bytes a request seen; with a
+    ``JOBDIR``, Scrapy's own (its file of fingerprints is read back by the next run)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._seen = KeySet()
+
+    def request_seen(self, request: Request) -> bool:
+        """Whether a request with the same fingerprint was seen; remember this one."""
+        if self.file:
+            return super().request_seen(request)
+        key = int.from_bytes(self.fingerprinter.fingerprint(request)[:8], "big")
+        if key in self._seen:
+            return True
+        self._seen.add(key)
+        return False

@@ -30,6 +30,8 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RANDOMIZE_DOWNLOAD_DELAY = False
 # Requests waiting to be fetched are kept on disk, in the archive, for this run only (spiders/frontier.py).
 SCHEDULER = "newsarchive.spiders.frontier.DiskQueueScheduler"
+# Requests seen, as 8 bytes each (spiders/frontier.py).
+DUPEFILTER_CLASS = "newsarchive.spiders.frontier.CompactDupeFilter"
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 # Retries wait: the server's Retry-After (up to NEWSARCHIVE_RETRY_AFTER_MAX s), else 1 s, 2 s, 4 s...;

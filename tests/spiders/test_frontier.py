@@ -1,4 +1,5 @@
-"""The requests a crawl has yet to fetch wait on disk, in ``<archive>/queue/``, for that crawl only."""
+"""The crawl's frontier: the requests it has yet to fetch wait on disk, in ``<archive>/queue/``, for that crawl
+only; those it has seen are kept as 8-byte keys."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ import signal
 import time
 
 from helpers import FIXTURE_PROFILE, run_cli, start_cli
+from scrapy import Request
+from scrapy.dupefilters import RFPDupeFilter
+
+from newsarchive.spiders.frontier import CompactDupeFilter
 
 
 def test_waiting_requests_are_on_disk_for_the_run_only_and_a_killed_crawls_queue_is_removed(news_site, tmp_path):
@@ -33,3 +38,18 @@ def test_waiting_requests_are_on_disk_for_the_run_only_and_a_killed_crawls_queue
     assert stats["scheduler/enqueued/disk"] == stats["scheduler/enqueued"] == stats["scheduler/dequeued/disk"]
     exported = run_cli("export", "--archive", str(archive))
     assert {json.loads(line)["url"] for line in exported.stdout.splitlines()} == {a["url"] for a in news_site.articles}
+
+
+def test_the_compact_filter_tells_repeats_as_scrapys_does(tmp_path):
+    compact, scrapys = CompactDupeFilter(), RFPDupeFilter()
+    urls = [f"http://127.0.0.1:8000/news/{n % 700}/?b=2&a=1" for n in range(2000)]
+    urls += ["http://127.0.0.1:8000/news/1/?a=1&b=2", "http://127.0.0.1:8000/news/1/#part"]
+    for url in urls:
+        for method in ("GET", "HEAD"):
+            request = Request(url, method=method)
+            assert compact.request_seen(request) == scrapys.request_seen(request), (url, method)
+    # With a JOBDIR, Scrapy's own filter: its file of fingerprints is read back by the next run.
+    first = CompactDupeFilter(str(tmp_path))
+    first.request_seen(Request(urls[0]))
+    first.close("finished")
+    assert CompactDupeFilter(str(tmp_path)).request_seen(Request(urls[0]))
