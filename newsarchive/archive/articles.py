@@ -266,7 +266,10 @@ class ArticleIndex:
         self.writer = ArticleIndexWriter(directory, started)
         self._existing = existing
         self._archived = archived
-        self._latest: dict[int, LatestVersion] = {}
+        # The URLs this component added, by key: where their latest line is in its own file (read back when the
+        # same URL comes again, rare within a run), not the whole version: small for a big crawl.
+        self._added: dict[int, int] = {}
+        self._own = LineFiles([self.writer.path])
         self._files = LineFiles()
         self._positions: dict[int, int] | None = None
 
@@ -277,8 +280,8 @@ class ArticleIndex:
     def latest(self, url: str) -> LatestVersion | None:
         """The latest indexed version of ``url``, if any."""
         key = self.url_hash(url)
-        if key in self._latest:
-            return self._latest[key]
+        if (offset := self._added.get(key)) is not None and (added := entry_at(self._own, offset)) is not None:
+            return LatestVersion.of(added)
         if not self._existing or (self._archived is not None and not self._archived(url)):
             return None
         if self._positions is None:
@@ -306,8 +309,7 @@ class ArticleIndex:
             return None
         version, previous_record_id = decided
         entry = index_entry(article, location, fetched_at, version, previous_record_id=previous_record_id)
-        self._latest[self.url_hash(article.url)] = LatestVersion.of(entry)
-        self.writer.append(entry)
+        self._added[self.url_hash(article.url)] = self.writer.append(entry)
         return entry
 
     def close(self) -> None:

@@ -150,21 +150,29 @@ class JsonlWriter:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._file: IO[str] | None = None
+        self._end = 0  # the file's size in bytes: where the next line starts
 
-    def append(self, record: dict[str, Any]) -> None:
-        """Write one record as one line and flush it, so readers and a later crash see only whole lines."""
+    def append(self, record: dict[str, Any]) -> int:
+        """Write one record as one line and flush it, so readers and a later crash see only whole lines; return
+        the byte offset where the line starts."""
         if self._file is None:
             self._file = self._open()
-        self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        self._file.write(line)
         self._file.flush()
+        offset = self._end
+        self._end += len(line.encode("utf-8"))
+        return offset
 
     def _open(self) -> IO[str]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # "a+": appends, and lets the last byte be read (a write-only descriptor cannot be).
         file = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - lives until close()
         size = os.fstat(file.fileno()).st_size
+        self._end = size
         if size and os.pread(file.fileno(), 1, size - 1) != b"\n":
             file.write("\n")  # after a torn line: see the module docstring
+            self._end += 1
         return file
 
     def close(self) -> None:
