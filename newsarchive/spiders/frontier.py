@@ -44,7 +44,9 @@ class DiskQueueScheduler(Scheduler):
             root = ArchiveLayout(archive).queue_dir
             shutil.rmtree(root, ignore_errors=True)  # a killed crawl's: never resumed
             scheduler._queue_root = root
-            scheduler.dqdir = scheduler._dqdir(str(root))
+            queues = root / "requests"
+            queues.mkdir(parents=True)
+            scheduler.dqdir = str(queues)
         return scheduler
 
     def close(self, reason: str) -> Deferred[None] | None:
