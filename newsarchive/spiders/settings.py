@@ -27,7 +27,7 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 # The delay is kept as asked, not drawn between 0.5 and 1.5 times it: a crawler that names itself has no rhythm to
 # hide, and a drawn delay only ever lengthens the spacing (a shorter draw is overtaken by the response time), so
 # fewer requests were in flight than --concurrency says (12 of 16 at 200 ms a response).
-RANDOMIZE_DOWNLOAD_DELAY = False
+DOWNLOAD_DELAY_JITTER = 0.0
 # Requests waiting to be fetched are kept on disk, in the archive, for this run only (spiders/frontier.py).
 SCHEDULER = "newsarchive.spiders.frontier.DiskQueueScheduler"
 # Requests seen, as 8 bytes each (spiders/frontier.py).
