@@ -149,29 +149,29 @@ class JsonlWriter:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._file: IO[str] | None = None
-        self._end = 0  # the file's size in bytes: where the next line starts
+        self._file: IO[bytes] | None = None
+        self._end = 0  # the file's size: where the next line starts
 
     def append(self, record: dict[str, Any]) -> int:
         """Write one record as one line and flush it, so readers and a later crash see only whole lines; return
         the byte offset where the line starts."""
         if self._file is None:
             self._file = self._open()
-        line = json.dumps(record, ensure_ascii=False) + "\n"
+        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         self._file.write(line)
         self._file.flush()
         offset = self._end
-        self._end += len(line.encode("utf-8"))
+        self._end += len(line)
         return offset
 
-    def _open(self) -> IO[str]:
+    def _open(self) -> IO[bytes]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # "a+": appends, and lets the last byte be read (a write-only descriptor cannot be).
-        file = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - lives until close()
+        # "ab+": appends, and lets the last byte be read (a write-only descriptor cannot be).
+        file = open(self.path, "ab+")  # noqa: SIM115 - lives until close()
         size = os.fstat(file.fileno()).st_size
         self._end = size
         if size and os.pread(file.fileno(), 1, size - 1) != b"\n":
-            file.write("\n")  # after a torn line: see the module docstring
+            file.write(b"\n")  # after a torn line: see the module docstring
             self._end += 1
         return file
 

@@ -119,8 +119,9 @@ class CaptureIndex:
         positions, new_digests, new_urls = array("Q"), array("Q"), array("Q")
         # Only absorb() changes the files and arrays: lookups wait just for the swap.
         with self._absorbing:
-            _number_lines(path, len(self._files.paths), 0, positions, new_digests, new_urls, len(self._positions))
-            written = [Capture.from_line(line.decode("utf-8")) for _, line in complete_lines(path)]
+            lines = list(complete_lines(path))
+            _number_lines(lines, len(self._files.paths), 0, positions, new_digests, new_urls, len(self._positions))
+            written = [Capture.from_line(line.decode("utf-8")) for _, line in lines]
             digest_entries = merged(self._digest_entries, array("Q", sorted(new_digests)))
             url_entries = merged(self._url_entries, array("Q", sorted(new_urls)))
             with self._lock:
@@ -182,7 +183,8 @@ class CaptureIndex:
         index._positions, digest_entries, url_entries = cache.arrays
         new_digests, new_urls = array("Q"), array("Q")
         for part in cache.parts:
-            end = _number_lines(part.path, part.number, part.start, index._positions, new_digests, new_urls)
+            lines = complete_lines(part.path, part.start)
+            end = _number_lines(lines, part.number, part.start, index._positions, new_digests, new_urls)
             cache.read(part, end)
         index._files = LineFiles(directory / state.name for state in cache.files)
         index._digest_entries = merged(digest_entries, array("Q", sorted(new_digests)))
@@ -192,7 +194,7 @@ class CaptureIndex:
 
 
 def _number_lines(
-    path: Path,
+    lines: Iterable[tuple[int, bytes]],
     file_number: int,
     start: int,
     positions: array,
@@ -200,14 +202,14 @@ def _number_lines(
     url_entries: array,
     first: int | None = None,
 ) -> int:
-    """Number the complete lines of the ``.digests`` file ``path`` from byte ``start`` on, after those in
+    """Number ``lines`` (``(offset, line)`` of a ``.digests`` file, the first at byte ``start``) after those in
     ``positions`` (or from ``first``): append each line's position and entries; return where the lines end."""
     base = pack(file_number, 0)
     end = start
     number = len(positions) if first is None else first
     # Bound once: a rebuild runs this for every line of the archive.
     crc32, add_digest, add_url, add_position = zlib.crc32, digest_entries.append, url_entries.append, positions.append
-    for offset, line in complete_lines(path, start):
+    for offset, line in lines:
         end = offset + len(line)
         fields = line.split(b"\t", 6)
         if len(fields) == 7:  # else no capture: see Capture.from_line
