@@ -6,7 +6,9 @@ A sitemap or a listing names thousands of pages at once. As Request objects in S
 under a ``JOBDIR``, which also makes the next run resume the queue. The archive already tells a crawl what it
 has (the seen-set, the capture index), so each crawl starts its queue afresh in ``<archive>/queue/`` and
 removes it when it ends; the next crawl removes the one a killed crawl left (it holds the archive's lock).
-A request that cannot be pickled waits in memory, as in Scrapy (``scheduler/unserializable``).
+A request that cannot be pickled waits in memory, as in Scrapy (``scheduler/unserializable``). A queue that cannot
+be written (a full disk) stops the crawl as a WARC that cannot be written does: one error line, exit 1
+(Scrapy's stat ``newsarchive/queue_write_errors``); the next crawl finds again what was waiting.
 
 Scrapy's duplicate filter keeps each request's 20-byte fingerprint in a set (about 90 bytes a request);
 :class:`CompactDupeFilter` keeps the first 8 bytes of the same fingerprint in a :class:`~newsarchive.keys.KeySet`
@@ -15,6 +17,7 @@ Scrapy's duplicate filter keeps each request's 20-byte fingerprint in a set (abo
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
@@ -23,10 +26,14 @@ from scrapy import Request
 from scrapy.core.scheduler import Scheduler
 from scrapy.crawler import Crawler
 from scrapy.dupefilters import RFPDupeFilter
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.defer import Deferred
 
 from newsarchive.archive.layout import ArchiveLayout
 from newsarchive.keys import KeySet
+
+QUEUE_WRITE_ERRORS_STAT = "newsarchive/queue_write_errors"
+logger = logging.getLogger(__name__)
 
 
 class DiskQueueScheduler(Scheduler):
@@ -43,11 +50,31 @@ class DiskQueueScheduler(Scheduler):
         if scheduler.dqdir is None and archive:
             root = ArchiveLayout(archive).queue_dir
             shutil.rmtree(root, ignore_errors=True)  # a killed crawl's: never resumed
+            if root.is_file() or root.is_symlink():
+                root.unlink()  # the name is the archive's (contract: the archive layout)
             scheduler._queue_root = root
             queues = root / "requests"
             queues.mkdir(parents=True)
             scheduler.dqdir = str(queues)
         return scheduler
+
+    def enqueue_request(self, request: Request) -> bool:
+        """Scrapy's, but a queue write that fails (a full disk) stops the crawl with one error line."""
+        try:
+            return super().enqueue_request(request)
+        except OSError as error:
+            assert self.crawler is not None and self.crawler.stats is not None
+            stats = self.crawler.stats
+            stats.inc_value(QUEUE_WRITE_ERRORS_STAT)
+            if not stats.get_value("newsarchive/fatal_error"):
+                message = (
+                    f"cannot write the crawl's queue in {self._queue_root}: {error.strerror or error}; free space "
+                    "or fix permissions, then run the crawl again"
+                )
+                stats.set_value("newsarchive/fatal_error", message)
+                logger.error("%s: not queued: %s", request.url, message)
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_write_error"))
+            return False
 
     def close(self, reason: str) -> Deferred[None] | None:
         """Close the queues (what is still waiting is dropped, as from memory) and remove the directory."""

@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import re
 import signal
+import subprocess
+import sys
 import time
 
-from helpers import FIXTURE_PROFILE, run_cli, start_cli
+from helpers import FIXTURE_PROFILE, REPO_ROOT, run_cli, start_cli
 from scrapy import Request
 from scrapy.dupefilters import RFPDupeFilter
 
+from newsarchive.archive.runs import read_runs
 from newsarchive.spiders.frontier import CompactDupeFilter
 
 
@@ -53,3 +56,38 @@ def test_the_compact_filter_tells_repeats_as_scrapys_does(tmp_path):
     first.request_seen(Request(urls[0]))
     first.close("finished")
     assert CompactDupeFilter(str(tmp_path)).request_seen(Request(urls[0]))
+
+
+def test_a_queue_that_cannot_be_written_ends_the_crawl_with_one_error_line_and_exit_1(news_site, tmp_path):
+    # The disk fills up under the queue (root ignores permissions, and the WARC would fill a size limit first).
+    script = (
+        "import errno, itertools, queuelib.queue\n"
+        "push, pushes = queuelib.queue.LifoDiskQueue.push, itertools.count()\n"
+        "def full(self, data):\n"
+        "    if next(pushes) >= 5:\n"
+        "        raise OSError(errno.ENOSPC, 'No space left on device')\n"
+        "    return push(self, data)\n"
+        "queuelib.queue.LifoDiskQueue.push = full\n"
+        "from newsarchive.cli import main\n"
+        "main()\n"
+    )
+    archive = tmp_path / "archive"
+    result = subprocess.run(
+        [sys.executable, "-c", script, "crawl", news_site.url + "/", "--archive", str(archive), "--delay", "0",
+         "--config", str(FIXTURE_PROFILE), "--log-file", str(tmp_path / "crawl.log")],
+        capture_output=True, text=True, cwd=REPO_ROOT, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [
+        f"Error: cannot write the crawl's queue in {archive / 'queue'}: No space left on device; free space or fix "
+        "permissions, then run the crawl again"
+    ]
+    (run,) = read_runs(archive)
+    assert run["exit_code"] == 1
+    # What was archived stays, and the next crawl (space freed) archives the rest.
+    assert run_cli("verify", "--archive", str(archive)).returncode == 0
+    again = run_cli("crawl", news_site.url + "/", "--archive", str(archive), "--delay", "0",
+                    "--config", str(FIXTURE_PROFILE))  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    exported = run_cli("export", "--archive", str(archive))
+    assert {json.loads(line)["url"] for line in exported.stdout.splitlines()} == {a["url"] for a in news_site.articles}
