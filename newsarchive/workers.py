@@ -1,7 +1,8 @@
-"""Page analysis in worker processes that die with the crawl.
+"""Worker processes that die with the crawl: page analysis, export's blocks, the WARC writer.
 
-trafilatura and lxml's tree walks are mostly Python, so threads share one core (the GIL); worker processes put
-every core to work. A worker is a fresh interpreter (``python -m newsarchive.workers``), not a fork:
+trafilatura and lxml's tree walks are mostly Python, and so is warcio's record building: threads share one core
+(the GIL); worker processes put every core to work. A worker is a fresh interpreter (``python -m
+newsarchive.workers``), not a fork:
 
 - it holds no file descriptor of the crawl but the two pipes it is given (``close_fds``; stdin and stdout are
   the job and result pipes, stderr is ``/dev/null``): never the crawl's stderr, never the archive's lock;
@@ -73,15 +74,20 @@ def _widen(pipe: BinaryIO) -> None:
         fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
 
 
-class _Worker:
-    """One worker process, the thread feeding its job pipe and the thread reading its results."""
+class Worker:
+    """One worker process, the thread feeding its job pipe and the thread reading its results.
 
-    def __init__(self) -> None:
+    Jobs run one after the other, in the order given: a worker is also a place for state that jobs share (the
+    WARC writer process keeps its open file there). A job given once the worker has ended fails at once.
+    """
+
+    def __init__(self, role: str = "analysis") -> None:
         env = dict(os.environ)
         # The worker imports newsarchive from where this process did, installed or not.
         env["PYTHONPATH"] = os.pathsep.join(filter(None, (_PACKAGE_ROOT, env.get("PYTHONPATH"))))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "newsarchive.workers", str(os.getpid())],
+            # The role is for ``ps`` only: which worker does what.
+            [sys.executable, "-m", "newsarchive.workers", str(os.getpid()), role],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -92,10 +98,11 @@ class _Worker:
             assert pipe is not None
             _widen(pipe)
         self.pending: dict[int, Future[Any]] = {}
+        self._ids = itertools.count()
         self._lock = threading.Lock()
         self._jobs: queue.SimpleQueue[tuple[int, Callable[..., Any], tuple[Any, ...]] | None] = queue.SimpleQueue()
         self.alive = True
-        name = f"analysis-{self.process.pid}"
+        name = f"{role}-{self.process.pid}"
         threading.Thread(target=self._feed, name=name + "-in", daemon=True).start()
         threading.Thread(target=self._read, name=name + "-out", daemon=True).start()
 
@@ -104,9 +111,15 @@ class _Worker:
         """Jobs given and not yet answered."""
         return len(self.pending)
 
-    def submit(self, job_id: int, function: Callable[..., Any], args: tuple[Any, ...]) -> Future[Any]:
+    def submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Run ``function(*args)`` in the worker after the jobs before it; the future holds its result or error."""
         future: Future[Any] = Future()
+        job_id = next(self._ids)
         with self._lock:
+            # Checked under the lock the reader fails what is pending with: no job can slip between the two.
+            if not self.alive:
+                future.set_exception(WorkerCrashedError(f"worker {self.process.pid} has exited"))
+                return future
             self.pending[job_id] = future
         self._jobs.put((job_id, function, args))
         return future
@@ -163,7 +176,7 @@ class _Worker:
             orphans, self.pending = list(self.pending.values()), {}
         for future in orphans:
             if not future.done():
-                future.set_exception(WorkerCrashedError(f"page analysis worker {self.process.pid} exited with {code}"))
+                future.set_exception(WorkerCrashedError(f"worker process {self.process.pid} exited with {code}"))
 
 
 class WorkerPool:
@@ -175,8 +188,7 @@ class WorkerPool:
 
     def __init__(self, size: int) -> None:
         self.size = max(1, size)
-        self._ids = itertools.count()
-        self._workers = [_Worker() for _ in range(self.size)]
+        self._workers = [Worker() for _ in range(self.size)]
         self._closed = False
 
     @property
@@ -188,9 +200,9 @@ class WorkerPool:
         """Run ``function(*args)`` in a worker; the future holds its result or the exception it raised."""
         if self._closed:
             raise RuntimeError("the worker pool is shut down")
-        self._workers = [worker if worker.alive else _Worker() for worker in self._workers]
+        self._workers = [worker if worker.alive else Worker() for worker in self._workers]
         worker = min(self._workers, key=lambda w: w.load)
-        return worker.submit(next(self._ids), function, args)
+        return worker.submit(function, *args)
 
     def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT) -> None:
         """Let the workers finish their jobs and exit; kill those still running after ``timeout`` seconds."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from newsarchive.workers import WorkerCrashedError, WorkerPool
+from newsarchive.workers import Worker, WorkerCrashedError, WorkerPool
 
 
 def _stat_field(pid: int, index: int) -> str:
@@ -100,3 +100,19 @@ def test_a_job_the_worker_cannot_load_fails_alone():
         with pytest.raises(ModuleNotFoundError):
             pool.submit(_raise_http_error).result(timeout=60)
         assert pool.submit(abs, -5).result(timeout=60) == 5
+
+
+def test_one_workers_jobs_run_in_the_order_given_and_a_job_after_it_ended_fails_at_once():
+    worker = Worker()
+    try:
+        futures = [worker.submit(os.getpid) for _ in range(20)]
+        pid = futures[0].result(timeout=60)
+        assert [future.result(timeout=60) for future in futures] == [pid] * 20
+        os.kill(pid, signal.SIGKILL)
+        assert _wait_gone([pid]) == []
+        while worker.alive:  # the reader sees the end of the pipe just after
+            time.sleep(0.01)
+        with pytest.raises(WorkerCrashedError, match="has exited"):
+            worker.submit(abs, -1).result(timeout=1)
+    finally:
+        worker.close()

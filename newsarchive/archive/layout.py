@@ -53,9 +53,11 @@ ARCHIVE_ID_NAME = "archive-id"
 DEMO_SITE_NAME = "demo-site.json"
 
 
-def warc_file_name(prefix: str, started: datetime, serial: int, host: str) -> str:
-    """``{prefix}-{YYYYmmddHHMMSS}-{serial:05d}-{host}-{pid}.warc.gz``: names sort by start time."""
-    return f"{prefix}-{started.strftime('%Y%m%d%H%M%S')}-{serial:05d}-{host}-{os.getpid()}{WARC_SUFFIX}"
+def warc_file_name(prefix: str, started: datetime, serial: int, host: str, pid: int | None = None) -> str:
+    """``{prefix}-{YYYYmmddHHMMSS}-{serial:05d}-{host}-{pid}.warc.gz``: names sort by start time; the pid is the
+    crawl's (this process's unless given)."""
+    crawl_pid = os.getpid() if pid is None else pid
+    return f"{prefix}-{started.strftime('%Y%m%d%H%M%S')}-{serial:05d}-{host}-{crawl_pid}{WARC_SUFFIX}"
 
 
 def index_file_name(warc_file: str, suffix: str) -> str:

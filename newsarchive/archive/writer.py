@@ -67,6 +67,7 @@ class WarcWriter:
         captures: CaptureIndex | None = None,
         indexes: str | os.PathLike[str] | None = None,
         close_in: Callable[[Callable[[], None]], object] | None = None,
+        pid: int | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.prefix = prefix
@@ -77,6 +78,8 @@ class WarcWriter:
         self._on_close = on_close
         self.indexes = Path(indexes) if indexes is not None else None
         self._close_in = close_in
+        # The crawl's pid for the file names, when the writer runs in a process of its own.
+        self._pid = pid
         # The open file's index lines as (offset, line): CDXJ and capture digests.
         self._cdxj: list[tuple[int, str]] = []
         self._digests: list[tuple[int, str]] = []
@@ -103,7 +106,7 @@ class WarcWriter:
     def _open(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         now = self._clock()
-        name = warc_file_name(self.prefix, now, self._serial, _safe_host())
+        name = warc_file_name(self.prefix, now, self._serial, _safe_host(), self._pid)
         self._serial += 1
         self._path = self.directory / (name + OPEN_SUFFIX)
         # One string for every record of the file: each capture of the run keeps it.

@@ -2,16 +2,19 @@
 
 It listens to ``response_downloaded``, which Scrapy sends right after the download handler returns and
 before any downloader middleware's ``process_response``: the body is still content-coded (gzip, br) and
-redirects, errors and robots.txt pass here too. The WARC location of the response is put in
-``request.meta[LOCATION_META]`` for the spider's callback, which sees the same meta dict.
+redirects, errors and robots.txt pass here too. The records are written in a process of their own; the future of
+the response's WARC location is put in ``request.meta[LOCATION_META]`` for the spider's callback, which sees the
+same meta dict (:func:`written_location`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
@@ -20,20 +23,18 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
-from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.threads import deferToThread
-from twisted.python.failure import Failure
 
 from newsarchive.archive.layout import ArchiveLayout
-from newsarchive.archive.records import HeaderList, HttpExchange
-from newsarchive.archive.revisits import CaptureIndex
+from newsarchive.archive.records import HeaderList, HttpExchange, RecordLocation
 from newsarchive.archive.warcinfo import CrawlInfo
-from newsarchive.archive.writer import WarcWriter
+from newsarchive.archive.writerprocess import WarcWriterProcess, WriteAnswer
 from newsarchive.errors import ArchiveWriteError
 from newsarchive.spiders.handler import RawHead
 from newsarchive.spiders.meta import LOCATION_META, RAW_HEAD_META
 from newsarchive.spiders.signals import timed_out_body
 from newsarchive.spiders.truncation import TIMEOUT, truncation_reason
+from newsarchive.workers import WorkerCrashedError
 
 logger = logging.getLogger(__name__)
 
@@ -124,96 +125,115 @@ def crawl_info(crawler: Crawler) -> CrawlInfo:
 
 
 class WarcCapture:
-    """Writes every exchange of the crawl to ``<archive>/warc/``; enabled by ``NEWSARCHIVE_ARCHIVE``."""
+    """Writes every exchange of the crawl to ``<archive>/warc/``; enabled by ``NEWSARCHIVE_ARCHIVE``.
 
-    def __init__(self, crawler: Crawler, writer: WarcWriter, closes: BackgroundCloses) -> None:
+    The records are written by :class:`~newsarchive.archive.writerprocess.WarcWriterProcess`, on another core;
+    ``request.meta[LOCATION_META]`` holds the write's future, which :func:`written_location` awaits.
+    """
+
+    def __init__(self, crawler: Crawler, writer: WarcWriterProcess) -> None:
+        from twisted.internet import reactor
+
         self.crawler = crawler
         self.writer = writer
         self.stats = crawler.stats
-        self.closes = closes
+        self._reactor = reactor
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCapture:
-        """Build the writer from settings and connect the signals."""
+        """Start the writer from settings and connect the signals."""
         archive = crawler.settings.get("NEWSARCHIVE_ARCHIVE")
         if not archive:
             raise NotConfigured("NEWSARCHIVE_ARCHIVE is not set")
-        closes = BackgroundCloses(crawler)
         layout = ArchiveLayout(archive)
-        writer = WarcWriter(
+        writer = WarcWriterProcess(
             layout.warc_dir,
             warcinfo=crawl_info(crawler).fields(),
             prefix=crawler.settings.get("NEWSARCHIVE_WARC_PREFIX"),
             max_size=crawler.settings.getint("NEWSARCHIVE_WARC_MAX_SIZE"),
-            # Each WARC's CDXJ and capture digests are made as its records are written.
+            # Each WARC's CDXJ and capture digests are made as its records are written; revisits are found there.
             indexes=layout.indexes_dir,
-            captures=CaptureIndex.load(layout.indexes_dir),
-            # A file that rotates out is synced, indexed and renamed off the reactor thread.
-            close_in=closes.run,
         )
-        extension = cls(crawler, writer, closes)
+        extension = cls(crawler, writer)
         crawler.signals.connect(extension.response_downloaded, signal=signals.response_downloaded)
         crawler.signals.connect(extension.response_downloaded, signal=timed_out_body)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
     def response_downloaded(self, response: Response, request: Request, spider: scrapy.Spider) -> None:
-        """Archive one exchange; a write failure stops the crawl (the records before it stay intact).
+        """Give one exchange to the writer; its answer is handled by :meth:`_written` on the reactor thread."""
+        try:
+            exchange = exchange_from(request, response, datetime.now(UTC))
+        except Exception as error:
+            self._not_archived(response.url, error)
+            return
+        written = self.writer.write_exchange(exchange)
+        request.meta[LOCATION_META] = written
+        url = response.url
+        written.add_done_callback(lambda done: self._reactor.callFromThread(self._written, done, url))
 
-        Scrapy's signal dispatch logs and swallows a handler's exception, and the crawl would go on as if the
-        page were archived: so any other failure is caught here, logged with the URL and the reason, counted
+    def _written(self, done: Future[WriteAnswer], url: str) -> None:
+        """Count the records written; a write failure stops the crawl (the records before it stay intact).
+
+        Scrapy's signal dispatch would log and swallow a handler's exception, and the crawl would go on as if the
+        page were archived: so any other failure is logged with the URL and the reason, and counted
         (``newsarchive/capture_errors``, which makes the exit code 1); without a location the spider indexes
         nothing of the page.
         """
         try:
-            exchange = exchange_from(request, response, datetime.now(UTC))
-            _, location = self.writer.write_exchange(exchange)
+            (_, location), close_failures = done.result()
         except ArchiveWriteError as error:
-            self.stats.inc_value("newsarchive/warc_write_errors")
-            self.stats.set_value("newsarchive/fatal_error", str(error))
-            logger.error("%s: not archived: %s", response.url, error)
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_write_error"))
+            logger.error("%s: not archived: %s", url, error)
+            self._stop(str(error))
+            return
+        except WorkerCrashedError as error:
+            logger.error("%s: not archived: %s", url, error)
+            self._stop(f"the WARC writer stopped: {error}; run the crawl again (it mends the file left open)")
             return
         except Exception as error:
-            self.stats.inc_value(CAPTURE_ERRORS_STAT)
-            logger.error("%s: not archived: %s: %s", response.url, type(error).__name__, error)
+            self._not_archived(url, error)
             return
-        request.meta[LOCATION_META] = location
         self.stats.inc_value("newsarchive/warc_records", 2)
         self.stats.inc_value("newsarchive/warc_bytes", location.length)
+        for failure in close_failures:
+            logger.error("%s", failure)
+            self._stop(failure)
+
+    def _not_archived(self, url: str, error: Exception) -> None:
+        self.stats.inc_value(CAPTURE_ERRORS_STAT)
+        logger.error("%s: not archived: %s: %s", url, type(error).__name__, error)
+
+    def _stop(self, message: str, *, closing: bool = False) -> None:
+        """A record or a file could not be written: counted, the crawl's fatal error, and the crawl stops."""
+        self.stats.inc_value("newsarchive/warc_write_errors")
+        # The first failure is the cause; what fails after it (a writer that crashed cannot close) follows from it.
+        if self.stats.get_value("newsarchive/fatal_error") is None:
+            self.stats.set_value("newsarchive/fatal_error", message)
+        if not closing:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_write_error"))
 
     async def spider_closed(self, spider: scrapy.Spider) -> None:
-        """Close and rename the open WARC; wait for every file being closed."""
-        self.writer.close()
-        await maybe_deferred_to_future(self.closes.wait())
+        """Have the writer write what it was given, close its files and exit; off the reactor thread.
+
+        A file that could not be closed stays ``.open``, and the next crawl's repair indexes and renames it.
+        """
+        try:
+            failures = await maybe_deferred_to_future(deferToThread(self.writer.close))
+        except Exception as error:
+            failures = [f"cannot close the WARC writer: {error}"]
+        for failure in failures:
+            logger.error("%s", failure)
+            self._stop(failure, closing=True)
 
 
-class BackgroundCloses:
-    """WARC files being closed on Twisted's thread pool (sync, indexes, rename).
-
-    A failure is logged, counted (``newsarchive/warc_write_errors``) and stops the crawl; the file stays
-    ``.open``, and the next crawl's repair indexes and renames it.
-    """
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self._pending: set[Deferred[None]] = set()
-
-    def run(self, finish: Callable[[], None]) -> None:
-        """Run one file's closing step on a thread."""
-        closing = deferToThread(finish)
-        self._pending.add(closing)
-        closing.addErrback(self._failed)
-        closing.addBoth(lambda _: self._pending.discard(closing))
-
-    def wait(self) -> Deferred[object]:
-        """Fires once every file being closed is."""
-        return DeferredList(list(self._pending))
-
-    def _failed(self, failure: Failure) -> None:
-        stats = self.crawler.stats
-        message = f"cannot close a WARC file: {failure.getErrorMessage()}"
-        stats.inc_value("newsarchive/warc_write_errors")
-        stats.set_value("newsarchive/fatal_error", message)
-        logger.error("%s", message)
-        deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_write_error"))
+async def written_location(meta: dict[str, Any]) -> RecordLocation | None:
+    """Where the capture wrote the response of the request with ``meta``; None when it was not written (the
+    capture counted why)."""
+    written = meta.get(LOCATION_META)
+    if written is None:
+        return None
+    try:
+        (_, location), _ = await asyncio.wrap_future(written)
+    except Exception:
+        return None
+    return location

@@ -51,8 +51,9 @@ from newsarchive.discover.requisites import css_requisites, is_stylesheet
 from newsarchive.extract import ArticleUrlPattern
 from newsarchive.extract.dates import zone
 from newsarchive.profiles import GENERIC, SiteProfile
+from newsarchive.spiders.capture import written_location
 from newsarchive.spiders.conditional import ConditionalRequests, ValidatorStore
-from newsarchive.spiders.meta import CONDITIONAL_META, KIND_META, LOCATION_META
+from newsarchive.spiders.meta import CONDITIONAL_META, KIND_META
 from newsarchive.spiders.signals import robots_sitemaps_found
 from newsarchive.workers import WorkerPool
 
@@ -323,7 +324,7 @@ class NewsSpider(scrapy.Spider):
         self._learn(analysis, kind, response.url)
         for request in self._follow(analysis, kind, response.url):
             yield request
-        location = response.meta.get(LOCATION_META)
+        location = await written_location(response.meta)
         verdict = analysis.verdict
         if location is not None:
             if verdict.article is not None:

@@ -9,6 +9,7 @@ listings, feeds and sitemaps. It is crawled from its home page alone, as a new u
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -159,10 +160,14 @@ def test_a_page_that_looks_like_an_article_but_gives_none_is_counted_named_and_n
 
 
 def test_an_unexpected_failure_of_the_capture_is_logged_counted_and_fails_the_crawl(tmp_path):
-    # A writer that fails on one page with something other than ArchiveWriteError (a bug, a full pipe...).
+    # A writer that fails on one page with something other than ArchiveWriteError (a bug, a full pipe...). The
+    # writer runs in a process of its own: the failure is put in every interpreter the crawl starts, through a
+    # sitecustomize module on PYTHONPATH (which the crawl's worker processes inherit).
     with run_site(tmp_path / "requests.jsonl", write_site(tmp_path / "site.json", mixed_articles())) as site:
         broken = site.articles[0]["path"]
-        script = (
+        injected = tmp_path / "injected"
+        injected.mkdir()
+        (injected / "sitecustomize.py").write_text(
             "from newsarchive.archive.writer import WarcWriter\n"
             "write = WarcWriter.write_exchange\n"
             "def failing(self, exchange):\n"
@@ -170,13 +175,12 @@ def test_an_unexpected_failure_of_the_capture_is_logged_counted_and_fails_the_cr
             "        raise RuntimeError('simulated failure')\n"
             "    return write(self, exchange)\n"
             "WarcWriter.write_exchange = failing\n"
-            "from newsarchive.cli import main\n"
-            "main()\n"
         )
         archive = tmp_path / "archive"
         result = subprocess.run(
-            [sys.executable, "-c", script, "crawl", site.url + "/", "--archive", str(archive), "--delay", "0"],
+            [sys.executable, "-m", "newsarchive", "crawl", site.url + "/", "--archive", str(archive), "--delay", "0"],
             capture_output=True, text=True, cwd=REPO_ROOT, timeout=300,
+            env=dict(os.environ, PYTHONPATH=os.pathsep.join((str(injected), str(REPO_ROOT)))),
         )  # fmt: skip
     assert result.returncode == 1, result.stderr
     assert f"{site.url}{broken}: not archived: RuntimeError: simulated failure" in result.stderr

@@ -326,3 +326,24 @@ def test_a_second_sigint_stops_at_once_without_corrupting_anything(tmp_path):
     repair = run_cli("verify", "--archive", str(archive), "--repair")
     assert repair.returncode == 0, repair.stdout + repair.stderr
     assert warcio_check(warc_files(archive)) == 0
+
+
+def test_a_crawl_whose_warc_writer_is_killed_exits_1_with_one_error_line_and_repairable_damage(big_site, tmp_path):
+    archive = tmp_path / "archive"
+    crawl = _start_crawl(big_site.url, archive, "--log-file", str(tmp_path / "crawl.log"))
+    _wait_for(lambda: _indexed_by(archive, crawl.pid), crawl)
+    writers = [
+        pid for pid in _children(crawl.pid) if b"warc-writer" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    ]
+    assert len(writers) == 1, "one WARC writer process"
+    os.kill(writers[0], signal.SIGKILL)
+    _, stderr = crawl.communicate(timeout=180)
+    assert crawl.returncode == 1, stderr
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("Error: the WARC writer stopped: ") and "run the crawl again" in lines[0]
+    assert ": not archived: " in (tmp_path / "crawl.log").read_text(), "each page not archived is named in the log"
+    kinds = {damage.kind for damage in find_damage(Archive(archive))}
+    assert kinds <= REPAIRABLE and "open-file" in kinds
+    exported = run_cli("export", "--archive", str(archive)).stdout.splitlines()
+    assert exported, "the articles indexed before the writer stopped stay exported"
