@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from concurrent.futures import Future
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -138,6 +139,10 @@ class WarcCapture:
         self.writer = writer
         self.stats = crawler.stats
         self._reactor = reactor
+        # Records and bytes written, counted as the writer answers (on its reader thread): stats at the close.
+        self._count_lock = threading.Lock()
+        self._records = 0
+        self._bytes = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCapture:
@@ -161,7 +166,7 @@ class WarcCapture:
         return extension
 
     def response_downloaded(self, response: Response, request: Request, spider: scrapy.Spider) -> None:
-        """Give one exchange to the writer; its answer is handled by :meth:`_written` on the reactor thread."""
+        """Give one exchange to the writer; a failure it answers is handled by :meth:`_written`."""
         try:
             exchange = exchange_from(request, response, datetime.now(UTC))
         except Exception as error:
@@ -170,10 +175,27 @@ class WarcCapture:
         written = self.writer.write_exchange(exchange)
         request.meta[LOCATION_META] = written
         url = response.url
-        written.add_done_callback(lambda done: self._reactor.callFromThread(self._written, done, url))
+        written.add_done_callback(lambda done: self._answered(done, url))
+
+    def _answered(self, done: Future[WriteAnswer], url: str) -> None:
+        """On the writer's reader thread: count a plain success here; hand anything else to the reactor thread.
+
+        Waking the reactor for every record would cost the crawl's thread more than the count does.
+        """
+        if done.exception() is None:
+            (_, location), close_failures = done.result()
+            if not close_failures:
+                self._count(location)
+                return
+        self._reactor.callFromThread(self._written, done, url)
+
+    def _count(self, location: RecordLocation) -> None:
+        with self._count_lock:
+            self._records += 2
+            self._bytes += location.length
 
     def _written(self, done: Future[WriteAnswer], url: str) -> None:
-        """Count the records written; a write failure stops the crawl (the records before it stay intact).
+        """A write failure stops the crawl (the records before it stay intact).
 
         Scrapy's signal dispatch would log and swallow a handler's exception, and the crawl would go on as if the
         page were archived: so any other failure is logged with the URL and the reason, and counted
@@ -193,8 +215,7 @@ class WarcCapture:
         except Exception as error:
             self._not_archived(url, error)
             return
-        self.stats.inc_value("newsarchive/warc_records", 2)
-        self.stats.inc_value("newsarchive/warc_bytes", location.length)
+        self._count(location)
         for failure in close_failures:
             logger.error("%s", failure)
             self._stop(failure)
@@ -221,6 +242,9 @@ class WarcCapture:
             failures = await maybe_deferred_to_future(deferToThread(self.writer.close))
         except Exception as error:
             failures = [f"cannot close the WARC writer: {error}"]
+        with self._count_lock:
+            self.stats.set_value("newsarchive/warc_records", self._records)
+            self.stats.set_value("newsarchive/warc_bytes", self._bytes)
         for failure in failures:
             logger.error("%s", failure)
             self._stop(failure, closing=True)
@@ -233,7 +257,8 @@ async def written_location(meta: dict[str, Any]) -> RecordLocation | None:
     if written is None:
         return None
     try:
-        (_, location), _ = await asyncio.wrap_future(written)
+        # Usually written while the page was analysed: then taken at once, without a round through the loop.
+        (_, location), _ = written.result() if written.done() else await asyncio.wrap_future(written)
     except Exception:
         return None
     return location
