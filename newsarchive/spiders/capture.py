@@ -133,6 +133,8 @@ class WarcCapture:
     """
 
     def __init__(self, crawler: Crawler, writer: WarcWriterProcess) -> None:
+        # Imported here: importing the reactor at module level would install Twisted's default one before Scrapy
+        # installs the asyncio reactor.
         from twisted.internet import reactor
 
         self.crawler = crawler
