@@ -7,14 +7,32 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
+from newsarchive.archive.records import HttpExchange
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_PROFILE = Path(__file__).resolve().parent / "site" / "profile.toml"
+
+
+def html_exchange(url: str, body: bytes, date: datetime) -> HttpExchange:
+    """A plain GET of an HTML page answered 200, as the writer is given one."""
+    return HttpExchange(
+        url=url,
+        method="GET",
+        request_headers=[(b"Host", b"example.test")],
+        protocol="HTTP/1.1",
+        status=200,
+        reason="OK",
+        response_headers=[(b"Content-Type", b"text/html")],
+        body=body,
+        date=date,
+    )
 
 
 def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:

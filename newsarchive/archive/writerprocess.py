@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from newsarchive.archive.records import HttpExchange, RecordLocation
 from newsarchive.archive.revisits import CaptureIndex
@@ -80,11 +81,11 @@ WriteAnswer = tuple[tuple[RecordLocation, RecordLocation], list[str]]
 class _WriterState:
     """The worker's writer, the thread its files close on, and the closes that failed since the last answer."""
 
-    def __init__(self, writer_factory: Callable[[Callable[[Callable[[], None]], object]], WarcWriter]) -> None:
+    def __init__(self, **writer_arguments: Any) -> None:
         self._closes = ThreadPoolExecutor(1, thread_name_prefix="warc-close")
         self._lock = threading.Lock()
         self._failures: list[str] = []
-        self.writer = writer_factory(self._close_in_background)
+        self.writer = WarcWriter(**writer_arguments, close_in=self._close_in_background)
 
     def _close_in_background(self, finish: Callable[[], None]) -> None:
         self._closes.submit(finish).add_done_callback(self._closed)
@@ -116,16 +117,13 @@ def _open(directory: str, warcinfo: dict[str, str], prefix: str, max_size: int, 
     global _state, _start_error
     try:
         _state = _WriterState(
-            lambda close_in: WarcWriter(
-                directory,
-                warcinfo=warcinfo,
-                prefix=prefix,
-                max_size=max_size,
-                indexes=indexes,
-                captures=CaptureIndex.load(Path(indexes)),
-                close_in=close_in,
-                pid=pid,
-            )
+            directory=directory,
+            warcinfo=warcinfo,
+            prefix=prefix,
+            max_size=max_size,
+            indexes=indexes,
+            captures=CaptureIndex.load(Path(indexes)),
+            pid=pid,
         )
     except Exception as error:  # every write then fails with it, which stops the crawl
         _start_error = error

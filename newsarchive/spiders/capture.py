@@ -23,7 +23,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
-from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from newsarchive.archive.layout import ArchiveLayout
@@ -31,6 +31,7 @@ from newsarchive.archive.records import HeaderList, HttpExchange, RecordLocation
 from newsarchive.archive.warcinfo import CrawlInfo
 from newsarchive.archive.writerprocess import WarcWriterProcess, WriteAnswer
 from newsarchive.errors import ArchiveWriteError
+from newsarchive.spiders.fatal import stop_for_write_failure
 from newsarchive.spiders.handler import RawHead
 from newsarchive.spiders.meta import LOCATION_META, RAW_HEAD_META
 from newsarchive.spiders.signals import timed_out_body
@@ -40,6 +41,7 @@ from newsarchive.workers import WorkerCrashedError
 logger = logging.getLogger(__name__)
 
 CAPTURE_ERRORS_STAT = "newsarchive/capture_errors"
+WARC_WRITE_ERRORS_STAT = "newsarchive/warc_write_errors"
 
 
 def _host_header(url: str) -> bytes:
@@ -228,12 +230,7 @@ class WarcCapture:
 
     def _stop(self, message: str, *, closing: bool = False) -> None:
         """A record or a file could not be written: counted, the crawl's fatal error, and the crawl stops."""
-        self.stats.inc_value("newsarchive/warc_write_errors")
-        # The first failure is the cause; what fails after it (a writer that crashed cannot close) follows from it.
-        if self.stats.get_value("newsarchive/fatal_error") is None:
-            self.stats.set_value("newsarchive/fatal_error", message)
-        if not closing:
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_write_error"))
+        stop_for_write_failure(self.crawler, WARC_WRITE_ERRORS_STAT, message, closing=closing)
 
     async def spider_closed(self, spider: scrapy.Spider) -> None:
         """Have the writer write what it was given, close its files and exit; off the reactor thread.

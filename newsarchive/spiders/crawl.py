@@ -32,6 +32,7 @@ from newsarchive.extract.dates import is_known_zone
 from newsarchive.jobs import RedisJob, archive_id, redact, worker_name
 from newsarchive.profiles import SiteProfile, check_start_url, resolve_targets
 from newsarchive.spiders.distributed import distributed_settings
+from newsarchive.spiders.fatal import FATAL_ERROR_STAT
 from newsarchive.spiders.logs import install_download_error_filter
 from newsarchive.spiders.news import NOT_ARTICLE_URLS_STAT, REQUISITES_STAT, NewsSpider
 from newsarchive.spiders.outcome import errors_by_kind, failures_of, start_problem
@@ -292,7 +293,7 @@ def _run_scrapy(process: CrawlerProcess, archive: Archive, **spider_arguments: A
     with ShutdownOnSignal(process, crawler) as shutdown:
         process.start(install_signal_handlers=False)
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    if fatal := stats.get("newsarchive/fatal_error"):
+    if fatal := stats.get(FATAL_ERROR_STAT):
         raise ArchiveWriteError(fatal)
     return summarize(stats, archive, files_before, time.monotonic() - started, shutdown.received, shutdown.forced)
 

@@ -26,11 +26,11 @@ from scrapy import Request
 from scrapy.core.scheduler import Scheduler
 from scrapy.crawler import Crawler
 from scrapy.dupefilters import RFPDupeFilter
-from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.defer import Deferred
 
 from newsarchive.archive.layout import ArchiveLayout
 from newsarchive.keys import KeySet
+from newsarchive.spiders.fatal import FATAL_ERROR_STAT, stop_for_write_failure
 
 QUEUE_WRITE_ERRORS_STAT = "newsarchive/queue_write_errors"
 logger = logging.getLogger(__name__)
@@ -63,17 +63,14 @@ class DiskQueueScheduler(Scheduler):
         try:
             return super().enqueue_request(request)
         except OSError as error:
-            assert self.crawler is not None and self.crawler.stats is not None
-            stats = self.crawler.stats
-            stats.inc_value(QUEUE_WRITE_ERRORS_STAT)
-            if not stats.get_value("newsarchive/fatal_error"):
-                message = (
-                    f"cannot write the crawl's queue in {self._queue_root}: {error.strerror or error}; free space "
-                    "or fix permissions, then run the crawl again"
-                )
-                stats.set_value("newsarchive/fatal_error", message)
+            assert self.crawler is not None
+            message = (
+                f"cannot write the crawl's queue in {self._queue_root}: {error.strerror or error}; free space "
+                "or fix permissions, then run the crawl again"
+            )
+            if self.crawler.stats.get_value(FATAL_ERROR_STAT) is None:
                 logger.error("%s: not queued: %s", request.url, message)
-                deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_write_error"))
+            stop_for_write_failure(self.crawler, QUEUE_WRITE_ERRORS_STAT, message)
             return False
 
     def close(self, reason: str) -> Deferred[None] | None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from helpers import FIXTURE_PROFILE, run_cli, warc_files
+from helpers import FIXTURE_PROFILE, html_exchange, run_cli, warc_files
 from hostile_server import article_page
 from raw_archive import crawl_in_subprocess, wait_for_next_second
 
@@ -21,7 +21,6 @@ from newsarchive import Archive
 from newsarchive.archive.articles import read_index
 from newsarchive.archive.cdxj import index_warc, read_cdxj
 from newsarchive.archive.layout import ArchiveLayout
-from newsarchive.archive.records import HttpExchange
 from newsarchive.archive.reindex import reindex
 from newsarchive.archive.writer import WarcWriter
 
@@ -130,16 +129,9 @@ def test_show_errors_are_one_line_with_the_contract_exit_codes(news_archive, new
 
 def test_reindex_leaves_out_articles_of_truncated_bodies_as_the_crawl_does(tmp_path):
     page = article_page("Complete", ("A whole article, every paragraph of it.",), "utf-8").encode()
-    base = HttpExchange(
-        url="http://example.test/news/whole",
-        method="GET",
-        request_headers=[(b"Host", b"example.test")],
-        protocol="HTTP/1.1",
-        status=200,
-        reason="OK",
+    base = replace(
+        html_exchange("http://example.test/news/whole", page, datetime(2025, 9, 8, tzinfo=UTC)),
         response_headers=[(b"Content-Type", b"text/html; charset=utf-8")],
-        body=page,
-        date=datetime(2025, 9, 8, tzinfo=UTC),
     )
     indexes = tmp_path / "indexes"
     writer = WarcWriter(tmp_path / "warc", warcinfo={"software": "test"}, on_close=lambda p: index_warc(p, indexes))

@@ -9,25 +9,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import html_exchange
 from warcio.archiveiterator import ArchiveIterator
 
 from newsarchive.archive.cdxj import index_warc
-from newsarchive.archive.records import HttpExchange
 from newsarchive.archive.writerprocess import WarcWriterProcess
 from newsarchive.workers import WorkerCrashedError
 
-EXCHANGE = HttpExchange(
-    url="http://example.test/news/a",
-    method="GET",
-    request_headers=[(b"Host", b"example.test")],
-    protocol="HTTP/1.1",
-    status=200,
-    reason="OK",
-    response_headers=[(b"Content-Type", b"text/html")],
-    body=b"<p>hi</p>",
-    date=datetime(2025, 9, 8, 11, 31, tzinfo=UTC),
-    ip_address="127.0.0.1",
-)
+EXCHANGE = html_exchange("http://example.test/news/a", b"<p>hi</p>", datetime(2025, 9, 8, 11, 31, tzinfo=UTC))
 
 
 def _writer_process(root: Path, max_size: int = 1 << 30) -> WarcWriterProcess:

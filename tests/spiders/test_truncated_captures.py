@@ -13,12 +13,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from helpers import iter_records
+from helpers import html_exchange, iter_records
 from hostile_site import run_hostile_site
 from raw_archive import crawl_in_subprocess, wait_for_next_second
 
 from newsarchive.archive.reader import Archive
-from newsarchive.archive.records import HttpExchange
 from newsarchive.archive.revisits import Capture, CaptureIndex, payload_digest, read_digests
 from newsarchive.archive.writer import WarcWriter
 
@@ -63,17 +62,7 @@ def test_an_archive_with_timed_out_captures_verifies_clean(stalled):
     assert Archive(stalled.archive).verify() == []
 
 
-EXCHANGE = HttpExchange(
-    url="http://example.test/page",
-    method="GET",
-    request_headers=[(b"Host", b"example.test")],
-    protocol="HTTP/1.1",
-    status=200,
-    reason="OK",
-    response_headers=[(b"Content-Type", b"text/html")],
-    body=b"<p>the same bytes</p>",
-    date=datetime(2025, 9, 8, 12, 0, tzinfo=UTC),
-)
+EXCHANGE = html_exchange("http://example.test/page", b"<p>the same bytes</p>", datetime(2025, 9, 8, 12, 0, tzinfo=UTC))
 
 
 def _revisit_of(original: Callable[[Capture], Capture] | None, tmp_path: Path) -> Archive:
