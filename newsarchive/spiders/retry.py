@@ -3,7 +3,9 @@
 Scrapy's ``RetryMiddleware`` re-queues a failed request at once. A news site that answers 503 is
 overloaded or in maintenance; hammering it is rude and useless. :class:`BackoffRetryMiddleware` slows the
 whole host down (its download slot's delay doubles per retry, from ``NEWSARCHIVE_RETRY_BACKOFF`` up to
-``NEWSARCHIVE_RETRY_BACKOFF_MAX`` seconds; AutoThrottle brings it back down as the host answers well again),
+``NEWSARCHIVE_RETRY_BACKOFF_MAX`` seconds) and brings it back as the host answers again: each answer that needs
+no retry halves it, and once that reaches the first step, the host has the delay it had before (AutoThrottle lowers a delay only on a 200, so a host
+answering redirects and 404s would otherwise stay at the backoff's delay for the rest of the run),
 and waits before handing the retry back (without blocking the reactor), so the retry itself never comes early:
 ``Retry-After`` when the server sends one, else ``NEWSARCHIVE_RETRY_BACKOFF`` * 2^(attempt-1) seconds.
 A ``Retry-After`` longer than ``NEWSARCHIVE_RETRY_AFTER_MAX`` is not waited for in this run: the page is given
@@ -21,9 +23,10 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Self
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -58,6 +61,20 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.retry_after_max = settings.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX")
         self.stopping = False
         self._waits: set[Deferred[None]] = set()
+        # The delay each slowed-down host had before its first backoff, by download slot.
+        self._delays_before: dict[str, float] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """The middleware, listening to every download: a redirect never reaches ``process_response`` here."""
+        middleware = super().from_crawler(crawler)
+        crawler.signals.connect(middleware.response_downloaded, signal=signals.response_downloaded)
+        return middleware
+
+    def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        """A host that answered without needing a retry is on its way back to its delay before the backoff."""
+        if response.status not in self.retry_http_codes:
+            self._recover(request)
 
     def stop(self) -> None:
         """No more retries: end the waits in progress (their requests fail as they are) and retry nothing."""
@@ -81,7 +98,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return response
         retry = super().process_response(request, response)
         if isinstance(retry, Request):
-            self._slow_down(request)
+            self._slow_down(request, f"{response.status} on {request.url}")
             await self._wait(asked if asked is not None else self._backoff(retry))
             if self.stopping:
                 return response
@@ -95,17 +112,36 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return None
         retry = super().process_exception(request, exception)
         if isinstance(retry, Request):
-            self._slow_down(request)
+            self._slow_down(request, f"{type(exception).__name__} on {request.url}")
             await self._wait(self._backoff(retry))
             if self.stopping:
                 return None
         return retry
 
-    def _slow_down(self, request: Request) -> None:
+    def _slow_down(self, request: Request, reason: str) -> None:
         """Double the delay of the request's host (at least ``backoff``, at most ``backoff_max`` seconds)."""
-        slot = self.crawler.engine.downloader.slots.get(request.meta.get("download_slot") or "")
+        key = request.meta.get("download_slot") or ""
+        slot = self.crawler.engine.downloader.slots.get(key)
+        if slot is None:
+            return
+        self._delays_before.setdefault(key, slot.delay)
+        slot.delay = min(max(slot.delay * 2, self.backoff), self.backoff_max)
+        logger.info("Slowing down for %s: %.2f s between requests after a %s", key, slot.delay, reason)
+
+    def _recover(self, request: Request) -> None:
+        """Halve the delay of a slowed-down host that answered without needing a retry; below the backoff's
+        first step, give it back the delay it had before."""
+        key = request.meta.get("download_slot") or ""
+        if (before := self._delays_before.get(key)) is None:
+            return
+        slot = self.crawler.engine.downloader.slots.get(key)
+        if slot is not None and slot.delay / 2 > max(before, self.backoff):
+            slot.delay /= 2
+            return
+        del self._delays_before[key]
         if slot is not None:
-            slot.delay = min(max(slot.delay * 2, self.backoff), self.backoff_max)
+            slot.delay = min(slot.delay, before)
+            logger.info("%s answers again: %.2f s between requests, as before it failed", key, slot.delay)
 
     def _backoff(self, retry: Request) -> float:
         return self.backoff * 2 ** (retry.meta.get("retry_times", 1) - 1)

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from answering_server import scripted_server
 from discovery_sites import report_az_profile_on, requested_paths, write_site
 from fixture_site import run_site
 from helpers import max_in_flight, run_cli
@@ -82,3 +83,37 @@ def test_a_redirect_out_of_the_profiles_hosts_is_not_followed(crawls):
     assert [entry["status"] for entry in partner] == [302]
     hosts = {entry["headers"].get("Host", "").split(":")[0] for entry in crawls.ignored}
     assert hosts == {"127.0.0.1"}
+
+
+def test_a_host_that_answers_again_after_failures_gets_its_delay_back_never_below_its_crawl_delay(tmp_path):
+    # The start page fails twice (the backoff doubles the host's delay: 1 s, then 2 s), then answers with a
+    # chain of redirects: AutoThrottle lowers a delay only on a 200, so without the recovery the host would
+    # stay at 2 s for the rest of the run.
+    chain = {"/": "/r1", "/r1": "/r2", "/r2": "/r3"}
+
+    def answer(path: str, n: int) -> tuple[int, dict[str, str], str]:
+        if path == "/robots.txt":
+            return 200, {}, f"User-agent: *\nCrawl-delay: {CRAWL_DELAY}\n"
+        if path == "/" and n < 2:
+            return 503, {"Retry-After": "0"}, "busy"
+        if path in chain:
+            return 302, {"Location": chain[path]}, ""
+        return 200, {}, "<html><body><p>Nothing here.</p></body></html>"
+
+    log = tmp_path / "crawl.log"
+    with scripted_server(answer) as server:
+        run_cli("crawl", server.url + "/", "--archive", str(tmp_path / "archive"), "--delay", "0",
+                "--log-file", str(log), "--log-level", "DEBUG")  # fmt: skip
+    lines = log.read_text(encoding="utf-8").splitlines()
+
+    def first(pattern: str) -> int:
+        return next(i for i, line in enumerate(lines) if re.search(pattern, line))
+
+    slowed = first(r"INFO: Slowing down for 127\.0\.0\.1: 1\.00 s between requests after a 503 on ")
+    slowed_more = first(r"INFO: Slowing down for 127\.0\.0\.1: 2\.00 s between requests after a 503 on ")
+    recovered = first(rf"INFO: 127\.0\.0\.1 answers again: {CRAWL_DELAY:.2f} s between requests, as before it failed")
+    redirected = first(r"Redirecting \(302\) to <GET \S+/r1> from <GET \S+/>")
+    assert slowed < slowed_more < recovered < redirected
+    assert server.requests == ["/robots.txt", "/", "/", "/", "/r1", "/r2", "/r3"]
+    gaps = [later - earlier for earlier, later in pairwise(server.arrivals[3:])]
+    assert min(gaps) >= CRAWL_DELAY - 0.02, gaps
