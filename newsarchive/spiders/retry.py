@@ -4,8 +4,9 @@ Scrapy's ``RetryMiddleware`` re-queues a failed request at once. A news site tha
 overloaded or in maintenance; hammering it is rude and useless. :class:`BackoffRetryMiddleware` slows the
 whole host down (its download slot's delay doubles per retry, from ``NEWSARCHIVE_RETRY_BACKOFF`` up to
 ``NEWSARCHIVE_RETRY_BACKOFF_MAX`` seconds) and brings it back as the host answers again: each answer that needs
-no retry halves it, and once that reaches the first step, the host has the delay it had before (AutoThrottle lowers a delay only on a 200, so a host
-answering redirects and 404s would otherwise stay at the backoff's delay for the rest of the run),
+no retry halves it, and once that reaches the first step, the host has the delay it had before (AutoThrottle
+lowers a delay only on a 200, so a host answering redirects and 404s would otherwise keep the backoff's delay
+for the rest of the run),
 and waits before handing the retry back (without blocking the reactor), so the retry itself never comes early:
 ``Retry-After`` when the server sends one, else ``NEWSARCHIVE_RETRY_BACKOFF`` * 2^(attempt-1) seconds.
 A ``Retry-After`` longer than ``NEWSARCHIVE_RETRY_AFTER_MAX`` is not waited for in this run: the page is given
