@@ -17,11 +17,17 @@ _MASK = (1 << 64) - 1
 
 class KeySet:
     """64-bit keys (any int is taken modulo 2**64, so ``hash()`` values fit): a sorted array, and a plain set of
-    the newest keys, merged into the array once it holds ``batch`` of them."""
+    the newest keys, merged into the array once it holds ``batch`` of them.
+
+    A key found in the array is also kept in a set of up to ``batch`` recent hits (emptied when full): a crawl
+    asks again and again for the same few keys (the links of a site's menus on every page), and a set answers
+    in tens of nanoseconds where a search of the array takes about half a microsecond.
+    """
 
     def __init__(self, keys: Iterable[int] = (), batch: int = 4096) -> None:
         self._sorted = array("Q")
         self._newest: set[int] = set()
+        self._hits: set[int] = set()
         self._batch = batch
         self.update(keys)
 
@@ -32,10 +38,15 @@ class KeySet:
         if not isinstance(key, int):
             return False
         key &= _MASK
-        if key in self._newest:
+        if key in self._newest or key in self._hits:
             return True
         at = bisect_left(self._sorted, key)
-        return at < len(self._sorted) and self._sorted[at] == key
+        if at == len(self._sorted) or self._sorted[at] != key:
+            return False
+        if len(self._hits) >= self._batch:
+            self._hits = set()
+        self._hits.add(key)
+        return True
 
     def add(self, key: int) -> None:
         """Add ``key`` (a no-op when it is in)."""

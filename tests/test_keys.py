@@ -1,4 +1,4 @@
-"""KeySet: a set of 64-bit keys kept in a sorted array."""
+"""KeySet: a set of 64-bit keys kept in a sorted array, with the keys found recently in a small set."""
 
 from __future__ import annotations
 
@@ -36,9 +36,12 @@ def test_thirty_thousand_keys_take_about_eight_bytes_each():
     tracemalloc.start()
     try:
         keys = KeySet(hash(f"http://example.test/news/{n}") for n in range(30_000))
+        # Every key found, twice: the set of recent hits is emptied whenever it holds a batch.
+        found = sum(hash(f"http://example.test/news/{n}") in keys for n in [*range(30_000), *range(30_000)])
         held, _ = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert len(keys) == 30_000
-    # The array, and at most one batch of newest keys in a set; a set of 30,000 ints would take over 2 MB.
-    assert held < 30_000 * 8 + 500_000, held
+    assert len(keys) == 30_000 and found == 60_000
+    # The array, at most one batch of newest keys and one of recent hits in sets; a set of 30,000 ints would
+    # take over 2 MB.
+    assert held < 30_000 * 8 + 2 * 500_000, held

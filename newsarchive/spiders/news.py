@@ -50,6 +50,7 @@ from newsarchive.discover.pages import PageAnalysis, analyse_page
 from newsarchive.discover.requisites import css_requisites, is_stylesheet
 from newsarchive.extract import ArticleUrlPattern
 from newsarchive.extract.dates import zone
+from newsarchive.keys import KeySet
 from newsarchive.profiles import GENERIC, SiteProfile
 from newsarchive.spiders.capture import written_location
 from newsarchive.spiders.conditional import ConditionalRequests, ValidatorStore
@@ -109,10 +110,10 @@ class NewsSpider(scrapy.Spider):
         # The dates of links skipped as too old (--since), for the same URL met later as an undated link (string
         # hashes). Only those: a link requested or skipped for another reason is decided again the same way.
         self._dates: dict[int, datetime] = {}
-        # Links already requested in this run, as met and as normalised (string hashes: small for big crawls).
-        # Checked before any other work, so a link met again costs a set lookup, not a Request that Scrapy's
-        # dupefilter then drops.
-        self._requested: set[int] = set()
+        # Links already requested in this run, as met and as normalised (string hashes, 8 bytes each: a Python
+        # set of ints would take about 65 and grow a back-fill's memory with the site). Checked before any other
+        # work, so a link met again costs a lookup, not a Request that Scrapy's dupefilter then drops.
+        self._requested = KeySet()
         # Page analysis: worker processes (NEWSARCHIVE_EXTRACT_WORKERS of them), or with 0 one thread here.
         self._pool: WorkerPool | ThreadPoolExecutor | None = None
         # Public, read by the article index pipeline (spiders/pipelines.py): the archived articles (loaded when
