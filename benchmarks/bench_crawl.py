@@ -3,7 +3,8 @@
     python benchmarks/bench_crawl.py [--articles 2000] [--cache DIR] [--only NAME,...] [--no-sweep]
 
 The site is the fault tests' generated Report.az-style site (``tests/big_site.py``: a fifth of the articles in
-the older template that declares nothing), with articles as long as the seed article, served by
+the older template that declares nothing), with articles as long as the seed article and the newest 50 of each
+language in its RSS feeds, served by
 ``newsarchive.demo.server`` from its own process. Each tool runs as a subprocess against it, one after the other:
 
 - ``newsarchive``: ``crawl BASE/ BASE/sitemap.xml --delay 0 --concurrency 16`` (no profile: generic discovery
@@ -57,6 +58,9 @@ from big_site import write_big_site  # noqa: E402
 
 # Articles as long as the seed Report.az article (about 2,500 characters of text), not the tests' short ones.
 PARAGRAPHS, SENTENCES = 6, 5
+# Items per RSS feed, as news sites keep theirs (report.az's hold the newest few dozen). A feed of every article
+# would be one page of 3 MB at 20,000 articles: the memory of one huge page, not of the crawl's length.
+FEED_SIZE = 50
 PEERS = {"trafilatura": ["trafilatura", "lxml_html_clean"], "news-please": ["news-please"]}
 CORES = len(os.sched_getaffinity(0))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -461,9 +465,9 @@ def main() -> int:
     only = set(arguments.only.split(",")) if arguments.only else None
     cache: Path = arguments.cache
     cache.mkdir(parents=True, exist_ok=True)
-    data = cache / f"site-{arguments.articles}-{PARAGRAPHS}x{SENTENCES}.json"
+    data = cache / f"site-{arguments.articles}-{PARAGRAPHS}x{SENTENCES}-feeds{FEED_SIZE}.json"
     if not data.exists():
-        write_big_site(data, arguments.articles, PARAGRAPHS, SENTENCES)
+        write_big_site(data, arguments.articles, PARAGRAPHS, SENTENCES, FEED_SIZE)
     work = Path(tempfile.mkdtemp(prefix="bench-crawl-", dir=cache))
     print(f"{arguments.articles} articles, {CORES} cores, load average {os.getloadavg()[0]:.2f} at the start; "
           f"python {sys.version.split()[0]}, {version(['wget', '--version'])}")  # fmt: skip

@@ -60,8 +60,16 @@ def article(number: int, paragraphs: int = 2, sentences: int = 1) -> dict[str, o
     }
 
 
-def write_big_site(path: Path, count: int, paragraphs: int = 2, sentences: int = 1) -> Path:
-    """Write a data file of ``count`` generated articles to ``path`` (their length as :func:`article`)."""
-    data = {"site_name": "Report.az", "articles": [article(n, paragraphs, sentences) for n in range(count)]}
+def write_big_site(
+    path: Path, count: int, paragraphs: int = 2, sentences: int = 1, feed_size: int | None = None
+) -> Path:
+    """Write a data file of ``count`` generated articles to ``path`` (their length as :func:`article`), with the
+    newest ``feed_size`` of each language in its RSS feeds (every article when None)."""
+    data: dict[str, object] = {
+        "site_name": "Report.az",
+        "articles": [article(n, paragraphs, sentences) for n in range(count)],
+    }
+    if feed_size is not None:
+        data["feed_size"] = feed_size
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
