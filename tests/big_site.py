@@ -70,6 +70,6 @@ def write_big_site(
         "articles": [article(n, paragraphs, sentences) for n in range(count)],
     }
     if feed_size is not None:
-        data["feed_size"] = feed_size
+        data["options"] = {"feed_size": feed_size}
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
