@@ -103,12 +103,17 @@ def archive_id(archive_dir: str | os.PathLike[str]) -> str:
     except FileNotFoundError:
         pass
     candidate = uuid.uuid4().hex
+    # Written in full under a name of its own, then linked into place: a worker starting at the same moment
+    # sees no file or the whole id, never an empty file (which would put it in another job's keys).
+    draft = path.with_name(f"{path.name}.{candidate}")
+    draft.write_text(candidate + "\n", encoding="ascii")
     try:
-        with open(path, "x", encoding="ascii") as stream:
-            stream.write(candidate + "\n")
+        os.link(draft, path)
         return candidate
     except FileExistsError:  # another worker made it first
         return path.read_text(encoding="ascii").strip()
+    finally:
+        draft.unlink()
 
 
 def connect(url: str) -> Any:

@@ -7,6 +7,7 @@ site's request log (one line per request, with its start and end time) is the wi
 from __future__ import annotations
 
 import json
+import multiprocessing
 import signal
 import subprocess
 import time
@@ -24,7 +25,7 @@ from redis_server import free_port
 
 from newsarchive.archive.articles import read_index
 from newsarchive.archive.lock import JobLock
-from newsarchive.jobs import RedisJob
+from newsarchive.jobs import RedisJob, archive_id
 
 CONCURRENCY = 2
 JOB_TARGET = "http://127.0.0.1:9/"  # never requested: the refused crawls stop before any request
@@ -174,3 +175,30 @@ def test_a_worker_on_another_redis_is_refused_with_75(running_job, tmp_path):
         result = run_cli("crawl", JOB_TARGET, "--archive", str(running_job), "--redis", other_url)
     assert result.returncode == 75
     assert "which Redis at" in result.stderr
+
+
+def _archive_id_at(directories: list[Path], start: Any, answers: Any) -> None:
+    for directory in directories:
+        start.wait()
+        answers.put((directory, archive_id(directory)))
+
+
+def test_workers_starting_together_on_a_new_archive_agree_on_its_id(tmp_path):
+    """Two workers' first look at a new archive races to create its id; both must read the whole id, or the
+    second would look for the job under other keys in Redis and be refused."""
+    context = multiprocessing.get_context("fork")
+    directories = [tmp_path / str(n) for n in range(300)]
+    for directory in directories:
+        directory.mkdir()
+    start, answers = context.Barrier(2), context.Queue()
+    workers = [context.Process(target=_archive_id_at, args=(directories, start, answers)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    ids: dict[Path, set[str]] = {}
+    for _ in range(2 * len(directories)):
+        directory, answer = answers.get(timeout=60)
+        ids.setdefault(directory, set()).add(answer)
+    for worker in workers:
+        worker.join()
+    assert [d for d, found in ids.items() if found != {(d / "archive-id").read_text().strip()}] == []
+    assert [p.name for d in directories for p in d.iterdir() if p.name != "archive-id"] == []
