@@ -27,7 +27,10 @@ For each tool: wall seconds, pages (requests the server answered), pages/s, arti
 CPU seconds (the whole process tree) and peak RSS (of its largest process; with its workers summed, for
 newsarchive); newsarchive's ratio to each. Then newsarchive's CPU ms per page by stage: analysis (its workers),
 WARC write and index (timed again offline on the crawl's own records), fetch (the rest of the crawl process:
-Scrapy, discovery, scheduling), and the extraction-only bound (articles / analysis CPU over the cores).
+Scrapy, discovery, scheduling), and the extraction-only bound (articles / analysis CPU over the cores). And for
+newsarchive's crawls, the CPU of the crawl, of the site's server and of the whole machine (``/proc/stat``) in two
+phases, told apart by the server's request log: while the articles are fetched (from the first article's request
+to the last one's answer), and after (the listing chains that remain, the requisites).
 
 The latency sweep serves each response after 200 ms and crawls with ``--concurrency`` 1, 4 and 16; pages/s is
 the server's steady rate (the requests between the first and the last tenth of the crawl's, over the time between
@@ -67,6 +70,16 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
+@dataclass(frozen=True)
+class Sample:
+    """CPU seconds so far, at a moment of a run: of the tool's process tree, of the site's server, of the machine."""
+
+    at: float  # time.time(), the clock of the server's request log
+    tree: float
+    server: float
+    machine: float
+
+
 @dataclass
 class Run:
     """What one tool did."""
@@ -80,6 +93,8 @@ class Run:
     peak_tree_rss: int = 0  # bytes, the process tree at its largest
     cpu_by_pid: dict[int, float] = field(default_factory=dict)
     root_pid: int = 0
+    timeline: list[Sample] = field(default_factory=list)
+    served_from: int = 0  # the server's request log line of its first request
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -103,6 +118,13 @@ def _stat(pid: int) -> tuple[int, float, int] | None:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS, int(fields[21]) * PAGE_SIZE
 
 
+def _machine_cpu() -> float:
+    """CPU seconds the machine has been busy since boot (every core; idle and I/O wait left out)."""
+    with open("/proc/stat") as stat:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, stat.readline().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
 def _children(pid: int) -> set[int]:
     """The child processes of every thread of ``pid``."""
     children: set[int] = set()
@@ -115,12 +137,15 @@ def _children(pid: int) -> set[int]:
 
 
 class TreeSampler(threading.Thread):
-    """Samples a process tree every 100 ms: peak summed RSS, and each process's last seen CPU. The tree is walked
-    through each process's children, not the whole of /proc: the sampler shares the cores it measures."""
+    """Samples a process tree every 100 ms: peak summed RSS, each process's last seen CPU, and a timeline of the
+    tree's, the server's and the machine's CPU. The tree is walked through each process's children, not the whole
+    of /proc: the sampler shares the cores it measures."""
 
-    def __init__(self, root: int) -> None:
+    def __init__(self, root: int, server: int) -> None:
         super().__init__(daemon=True)
         self.root = root
+        self.server = server
+        self.timeline: list[Sample] = []
         self.peak_tree = 0
         self.peak_one = 0
         self.cpu: dict[int, float] = {}
@@ -138,6 +163,10 @@ class TreeSampler(threading.Thread):
             self.peak_one = max([self.peak_one, *rss])
             for pid, stat in stats.items():
                 self.cpu[pid] = stat[1]
+            server = _stat(self.server)
+            self.timeline.append(
+                Sample(time.time(), sum(self.cpu.values()), server[1] if server else 0.0, _machine_cpu())
+            )
 
     def stop(self) -> None:
         self._done.set()
@@ -150,7 +179,7 @@ def measure(name: str, command: list[str], server: Server, **popen: object) -> R
     served = server.served()
     started = time.perf_counter()
     process = subprocess.Popen(command, **popen)  # type: ignore[call-overload]
-    sampler = TreeSampler(process.pid)
+    sampler = TreeSampler(process.pid, server.process.pid)
     sampler.start()
     _, status, _ = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
@@ -170,6 +199,8 @@ def measure(name: str, command: list[str], server: Server, **popen: object) -> R
         peak_tree_rss=sampler.peak_tree,
         cpu_by_pid=sampler.cpu,
         root_pid=process.pid,
+        timeline=sampler.timeline,
+        served_from=served,
     )
 
 
@@ -186,8 +217,12 @@ class Server:
             return sum(1 for _ in lines)
 
     def starts(self, since: int = 0) -> list[float]:
+        return sorted(request["started"] for request in self.requests(since))
+
+    def requests(self, since: int = 0) -> list[dict[str, object]]:
+        """The requests answered from the ``since``-th on (path, start and end time, status...)."""
         with open(self.log, encoding="utf-8") as lines:
-            return sorted(json.loads(line)["started"] for n, line in enumerate(lines) if n >= since)
+            return [json.loads(line) for n, line in enumerate(lines) if n >= since]
 
 
 @contextmanager
@@ -403,6 +438,41 @@ def stage_costs(run: Run, work: Path) -> dict[str, float]:
     }
 
 
+def cpu_by_phase(run: Run, server: Server, article_paths: set[str]) -> dict[str, dict[str, float]]:
+    """Percent of one core used by the crawl's tree, the server and the machine, while the articles are fetched
+    (from the first article's request to the last one's answer) and after, to the crawl's end (what is left
+    then: the listing chains, the requisites); each phase's seconds."""
+    requests = server.requests(run.served_from)
+    times = [(r["started"], r["ended"]) for r in requests if r["path"] in article_paths]
+    if not times or len(run.timeline) < 2:
+        return {}
+    first, last = min(t[0] for t in times), max(t[1] for t in times)
+    end = max(r["ended"] for r in requests)
+
+    def at(moment: float) -> Sample:
+        return min(run.timeline, key=lambda sample: abs(sample.at - moment))
+
+    phases = {}
+    for name, (start, stop) in {"articles": (first, last), "after": (last, end)}.items():
+        a, b = at(start), at(stop)
+        seconds = b.at - a.at
+        if seconds > 0:
+            phases[name] = {
+                "seconds": stop - start,
+                "crawl": 100 * (b.tree - a.tree) / seconds,
+                "server": 100 * (b.server - a.server) / seconds,
+                "machine": 100 * (b.machine - a.machine) / seconds,
+            }
+    return phases
+
+
+def print_phases(run: Run, phases: dict[str, dict[str, float]]) -> None:
+    labels = {"articles": "while the articles were fetched", "after": "after the last article"}
+    for name, phase in phases.items():
+        print(f"{run.name} CPU {labels[name]} ({phase['seconds']:.1f} s): crawl {phase['crawl']:.0f}%, "
+              f"site's server {phase['server']:.0f}%, machine {phase['machine']:.0f}% of one core")  # fmt: skip
+
+
 def _now():  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
@@ -475,16 +545,20 @@ def main() -> int:
     def wanted(key: str) -> bool:
         return only is None or key in only
 
+    article_paths = {article["path"] for article in json.loads(data.read_text(encoding="utf-8"))["articles"]}
     runs: list[Run] = []
+    phases: dict[str, dict[str, dict[str, float]]] = {}
     stages = None
     gap = None
     with serve(data, work) as server:
         if wanted("newsarchive"):
             runs.append(run_newsarchive(server, work))
+            phases[runs[-1].name] = cpu_by_phase(runs[-1], server, article_paths)
             stages = stage_costs(runs[-1], work)
             gap = longest_gap(runs[-1].extra["archive"])  # type: ignore[arg-type]
         if wanted("no-requisites"):
             runs.append(run_newsarchive(server, work, requisites=False))
+            phases[runs[-1].name] = cpu_by_phase(runs[-1], server, article_paths)
         if wanted("no-extract"):
             runs.append(run_newsarchive(server, work, extract=False))
         if wanted("noop"):
@@ -508,6 +582,8 @@ def main() -> int:
               f"{bound:.1f} articles/s on {CORES} cores; achieved/bound {(ours.articles_per_s or 0) / bound:.2f}"
               if bound else "")  # fmt: skip
         print(f"longest gap between two records written (WARCs rotating at 2 MB): {gap:.3f} s")
+    for run in runs:
+        print_phases(run, phases.get(run.name, {}))
     if not arguments.no_sweep and (only is None or "sweep" in only):
         sweep(data, work, arguments.latency_ms)
     print(f"load average {os.getloadavg()[0]:.2f} at the end; work files in {work}")

@@ -112,8 +112,19 @@ def archive_id(archive_dir: str | os.PathLike[str]) -> str:
         return candidate
     except FileExistsError:  # another worker made it first
         return path.read_text(encoding="ascii").strip()
+    except OSError:  # a file system without hard links (some network mounts): made in place, as exclusively
+        return _create_in_place(path, candidate)
     finally:
         draft.unlink()
+
+
+def _create_in_place(path: Path, candidate: str) -> str:
+    try:
+        with open(path, "x", encoding="ascii") as stream:
+            stream.write(candidate + "\n")
+        return candidate
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
 
 
 def connect(url: str) -> Any:
