@@ -53,6 +53,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
@@ -219,7 +220,7 @@ class Server:
     def starts(self, since: int = 0) -> list[float]:
         return sorted(request["started"] for request in self.requests(since))
 
-    def requests(self, since: int = 0) -> list[dict[str, object]]:
+    def requests(self, since: int = 0) -> list[dict[str, Any]]:
         """The requests answered from the ``since``-th on (path, start and end time, status...)."""
         with open(self.log, encoding="utf-8") as lines:
             return [json.loads(line) for n, line in enumerate(lines) if n >= since]
