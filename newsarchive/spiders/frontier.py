@@ -10,6 +10,13 @@ A request that cannot be pickled waits in memory, as in Scrapy (``scheduler/unse
 be written (a full disk) stops the crawl as a WARC that cannot be written does: one error line, exit 1
 (Scrapy's stat ``newsarchive/queue_write_errors``); the next crawl finds again what was waiting.
 
+Each of Scrapy's disk queues (one per host and priority) is a file of pickled requests: a request pushed and
+popped costs the crawl's thread a ``to_dict``, a pickle, a write, a read, a truncate and the way back, and a queue
+that empties is closed and its file removed, to be made again by the next request of that priority (a listing's
+next page). :class:`BufferedLifoDiskQueue` keeps the top of each such stack in memory, up to
+``NEWSARCHIVE_QUEUE_MEMORY`` requests, and pickles only what is pushed below that: the order is Scrapy's LIFO, the
+memory bounded, and a queue that never holds more than that touches no file.
+
 Scrapy's duplicate filter keeps each request's 20-byte fingerprint in a set (about 90 bytes a request);
 :class:`CompactDupeFilter` keeps the first 8 bytes of the same fingerprint in a :class:`~newsarchive.keys.KeySet`
 (two requests of a million alike by chance: about one chance in 30 million).
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +34,8 @@ from scrapy import Request
 from scrapy.core.scheduler import Scheduler
 from scrapy.crawler import Crawler
 from scrapy.dupefilters import RFPDupeFilter
+from scrapy.squeues import PickleLifoDiskQueue
+from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
 from newsarchive.archive.layout import ArchiveLayout
@@ -79,6 +89,77 @@ class DiskQueueScheduler(Scheduler):
         if self._queue_root is not None:
             shutil.rmtree(self._queue_root, ignore_errors=True)
         return closed
+
+
+class BufferedLifoDiskQueue:
+    """Scrapy's ``PickleLifoDiskQueue`` (``SCHEDULER_DISK_QUEUE``) with the top of its stack in memory: the newest
+    ``NEWSARCHIVE_QUEUE_MEMORY`` requests; the oldest of them goes to the file when one more is pushed, and the
+    file is read only once they are all popped; it is made on the first such push."""
+
+    def __init__(self, crawler: Crawler, key: str) -> None:
+        self._crawler, self._key = crawler, key
+        self._memory_size = crawler.settings.getint("NEWSARCHIVE_QUEUE_MEMORY")
+        self._top: deque[Request] = deque()
+        self._held: list[Request] = []
+        self._disk: Any = self._open_disk() if Path(key).exists() else None  # a JOBDIR's, resumed
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, key: str) -> BufferedLifoDiskQueue:
+        """Scrapy's queue factory signature: the crawler and the queue's path."""
+        return cls(crawler, key)
+
+    def _open_disk(self) -> Any:
+        return build_from_crawler(PickleLifoDiskQueue, self._crawler, self._key)
+
+    def push(self, request: Request) -> None:
+        """Push onto the stack; past the memory's size, its oldest request is pickled to the file (an ``OSError``
+        there is raised, as from Scrapy's queue)."""
+        self._top.append(request)
+        if len(self._top) > self._memory_size:
+            oldest = self._top.popleft()
+            try:
+                self._spill(oldest)
+            except ValueError:  # it cannot be pickled: it waits in memory, as Scrapy's scheduler would keep it
+                self._held.append(oldest)
+                self._crawler.stats.inc_value("scheduler/unserializable")  # type: ignore[union-attr]
+            except OSError:
+                self._top.appendleft(oldest)
+                raise
+
+    def _spill(self, request: Request) -> None:
+        if self._disk is None:
+            self._disk = self._open_disk()
+        self._disk.push(request)
+
+    def pop(self) -> Request | None:
+        """The newest request (one that cannot be pickled comes before those on file), or ``None``."""
+        if self._top:
+            return self._top.pop()
+        if self._held:
+            return self._held.pop()
+        return self._disk.pop() if self._disk is not None else None
+
+    def peek(self) -> Request | None:
+        """What :meth:`pop` would return, left in the queue."""
+        if self._top:
+            return self._top[-1]
+        if self._held:
+            return self._held[-1]
+        return self._disk.peek() if self._disk is not None else None
+
+    def close(self) -> None:
+        """Under a ``JOBDIR``, write what memory holds to the file for the next run (a request that cannot be
+        pickled is dropped, as from Scrapy's memory queue); otherwise the queue ends with its crawl."""
+        while self._top and self._crawler.settings.get("JOBDIR"):
+            try:
+                self._spill(self._top.popleft())
+            except ValueError:
+                continue
+        if self._disk is not None:
+            self._disk.close()
+
+    def __len__(self) -> int:
+        return len(self._top) + len(self._held) + (len(self._disk) if self._disk is not None else 0)
 
 
 class CompactDupeFilter(RFPDupeFilter):

@@ -30,6 +30,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_DELAY_JITTER = 0.0
 # Requests waiting to be fetched are kept on disk, in the archive, for this run only (spiders/frontier.py).
 SCHEDULER = "newsarchive.spiders.frontier.DiskQueueScheduler"
+# ...each with its newest NEWSARCHIVE_QUEUE_MEMORY requests in memory (spiders/frontier.py).
+SCHEDULER_DISK_QUEUE = "newsarchive.spiders.frontier.BufferedLifoDiskQueue"
+NEWSARCHIVE_QUEUE_MEMORY = 16
 # Requests seen, as 8 bytes each (spiders/frontier.py).
 DUPEFILTER_CLASS = "newsarchive.spiders.frontier.CompactDupeFilter"
 RETRY_ENABLED = True

@@ -11,11 +11,16 @@ import sys
 import time
 
 from helpers import FIXTURE_PROFILE, REPO_ROOT, run_cli, start_cli
-from scrapy import Request
+from scrapy import Request, Spider
 from scrapy.dupefilters import RFPDupeFilter
+from scrapy.utils.test import get_crawler
 
 from newsarchive.archive.runs import read_runs
-from newsarchive.spiders.frontier import CompactDupeFilter
+from newsarchive.spiders.frontier import BufferedLifoDiskQueue, CompactDupeFilter
+
+
+def _requests(first: int, count: int) -> list[Request]:
+    return [Request(f"http://127.0.0.1:8000/news/{n}/") for n in range(first, first + count)]
 
 
 def test_waiting_requests_are_on_disk_for_the_run_only_and_a_killed_crawls_queue_is_removed(news_site, tmp_path):
@@ -58,6 +63,47 @@ def test_the_compact_filter_tells_repeats_as_scrapys_does(tmp_path):
     assert CompactDupeFilter(str(tmp_path)).request_seen(Request(urls[0]))
 
 
+def test_a_buffered_queue_keeps_its_newest_requests_in_memory_and_pops_in_scrapys_lifo_order(tmp_path):
+    crawler = get_crawler(Spider, {"NEWSARCHIVE_QUEUE_MEMORY": 3})
+    path = tmp_path / "requests" / "-100"
+    queue = BufferedLifoDiskQueue.from_crawler(crawler, str(path))
+    for request in _requests(0, 3):
+        queue.push(request)
+    assert len(queue) == 3 and not path.exists(), "three requests fit in memory: no file"
+    for request in _requests(3, 4):
+        queue.push(request)
+    assert path.is_file() and len(queue) == 7
+    assert queue.peek().url.endswith("/6/")
+    popped = [queue.pop() for _ in range(3)]
+    queue.push(_requests(7, 1)[0])  # pushed among the pops: still on top
+    popped += [queue.pop() for _ in range(5)]
+    assert [request.url.rsplit("/", 2)[1] for request in popped] == ["6", "5", "4", "7", "3", "2", "1", "0"]
+    assert queue.pop() is None and queue.peek() is None and len(queue) == 0
+    queue.close()
+    assert not path.exists(), "an emptied queue leaves no file"
+
+
+def test_a_request_that_cannot_be_pickled_waits_in_memory_and_is_counted(tmp_path):
+    crawler = get_crawler(Spider, {"NEWSARCHIVE_QUEUE_MEMORY": 1})
+    queue = BufferedLifoDiskQueue.from_crawler(crawler, str(tmp_path / "0"))
+    queue.push(Request("http://127.0.0.1:8000/local/", callback=lambda response: None))  # not a spider method
+    for request in _requests(0, 2):
+        queue.push(request)
+    assert crawler.stats.get_value("scheduler/unserializable") == 1
+    assert [queue.pop().url.rsplit("/", 2)[1] for _ in range(len(queue))] == ["1", "local", "0"]
+
+
+def test_under_a_jobdir_closing_a_buffered_queue_writes_its_memory_for_the_next_run(tmp_path):
+    crawler = get_crawler(Spider, {"NEWSARCHIVE_QUEUE_MEMORY": 4, "JOBDIR": str(tmp_path)})
+    path = str(tmp_path / "requests" / "0")
+    queue = BufferedLifoDiskQueue.from_crawler(crawler, path)
+    for request in _requests(0, 6):
+        queue.push(request)
+    queue.close()
+    resumed = BufferedLifoDiskQueue.from_crawler(crawler, path)
+    assert [resumed.pop().url.rsplit("/", 2)[1] for _ in range(len(resumed))] == ["5", "4", "3", "2", "1", "0"]
+
+
 def test_a_queue_that_cannot_be_written_ends_the_crawl_with_one_error_line_and_exit_1(news_site, tmp_path):
     # The disk fills up under the queue (root ignores permissions, and the WARC would fill a size limit first).
     script = (
@@ -68,6 +114,8 @@ def test_a_queue_that_cannot_be_written_ends_the_crawl_with_one_error_line_and_e
         "        raise OSError(errno.ENOSPC, 'No space left on device')\n"
         "    return push(self, data)\n"
         "queuelib.queue.LifoDiskQueue.push = full\n"
+        "import newsarchive.spiders.settings\n"
+        "newsarchive.spiders.settings.NEWSARCHIVE_QUEUE_MEMORY = 0  # every request to the file\n"
         "from newsarchive.cli import main\n"
         "main()\n"
     )
