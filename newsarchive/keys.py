@@ -1,13 +1,14 @@
-"""A set of 64-bit keys that stays small as it grows: 8 bytes a key, where a Python set of ints takes about 70.
+"""Sets and maps of 64-bit keys that stay small as they grow: 8 bytes a key (:class:`KeySet`) and 16 an entry
+(:class:`KeyMap`), where a Python set of ints takes about 70 and a dict of ints to ints about 130.
 
-A crawl remembers a key for every request it made (Scrapy's duplicate filter, the links it followed): tens of
-bytes each would make a back-fill's memory grow with the site.
+A crawl remembers a key for every request it made (Scrapy's duplicate filter, the links it followed) and where
+in its index file each article it added is: tens of bytes each would make a back-fill's memory grow with the site.
 """
 
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
 from newsarchive.archive.caches import merged
@@ -61,3 +62,49 @@ class KeySet:
         """Add each of ``keys``."""
         for key in keys:
             self.add(key)
+
+
+class KeyMap:
+    """64-bit keys (taken modulo 2**64, as in :class:`KeySet`) to unsigned 64-bit values: two arrays sorted by
+    key, and a dict of the newest entries, merged into them once it holds ``batch`` of them. A key set again
+    takes its new value."""
+
+    def __init__(self, batch: int = 4096) -> None:
+        self._keys = array("Q")
+        self._values = array("Q")
+        self._newest: dict[int, int] = {}
+        self._batch = batch
+
+    def get(self, key: int) -> int | None:
+        """The value of ``key``, or None."""
+        key &= _MASK
+        if (value := self._newest.get(key)) is not None:
+            return value
+        at = bisect_left(self._keys, key)
+        if at < len(self._keys) and self._keys[at] == key:
+            return self._values[at]
+        return None
+
+    def __setitem__(self, key: int, value: int) -> None:
+        self._newest[key & _MASK] = value
+        if len(self._newest) >= self._batch:
+            self._merge()
+
+    def _merge(self) -> None:
+        # As caches.merged does for a set: each new key placed by binary search, the old entries between two new
+        # ones copied as one slice.
+        keys, values = array("Q"), array("Q")
+        start = 0
+        for key in sorted(self._newest):
+            at = bisect_right(self._keys, key, start)
+            keys += self._keys[start:at]
+            values += self._values[start:at]
+            if keys and keys[-1] == key:
+                values[-1] = self._newest[key]
+            else:
+                keys.append(key)
+                values.append(self._newest[key])
+            start = at
+        keys += self._keys[start:]
+        values += self._values[start:]
+        self._keys, self._values, self._newest = keys, values, {}

@@ -28,6 +28,7 @@ from newsarchive.archive.positions import LineFiles
 from newsarchive.archive.urls import normalize_url, url_hash
 from newsarchive.extract.article import Article
 from newsarchive.extract.dates import localize
+from newsarchive.keys import KeyMap
 
 if TYPE_CHECKING:
     from newsarchive.archive.records import RecordLocation  # warcio: not loaded to read the index
@@ -267,8 +268,8 @@ class ArticleIndex:
         self._existing = existing
         self._archived = archived
         # The URLs this component added, by key: where their latest line is in its own file (read back when the
-        # same URL comes again, rare within a run), not the whole version: small for a big crawl.
-        self._added: dict[int, int] = {}
+        # same URL comes again, rare within a run), not the whole version, 16 bytes each: small for a big crawl.
+        self._added = KeyMap()
         self._own = LineFiles([self.writer.path])
         self._files = LineFiles()
         self._positions: dict[int, int] | None = None
