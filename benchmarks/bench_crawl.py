@@ -1,6 +1,6 @@
 """newsarchive against its peers on one generated site, in one run; then the latency sweep.
 
-    python benchmarks/bench_crawl.py [--articles 2000] [--cache DIR] [--only NAME,...] [--no-sweep]
+    python benchmarks/bench_crawl.py [--articles 2000] [--cache DIR] [--only NAME,...] [--no-sweep] [--rounds N]
 
 The site is the fault tests' generated Report.az-style site (``tests/big_site.py``: a fifth of the articles in
 the older template that declares nothing), with articles as long as the seed article and the newest 50 of each
@@ -32,6 +32,12 @@ newsarchive's crawls, the CPU of the crawl, of the site's server and of the whol
 phases, told apart by the server's request log: while the articles are fetched (from the first article's request
 to the last one's answer), and after (the listing chains that remain, the requisites).
 
+With ``--rounds N`` the tools run N times, one after the other in each round, and the ratios of newsarchive's
+articles/s to each peer's are given per round with their median: on a shared host the machine's own speed moves
+between runs a few minutes apart (the same crawl took 31 and 47 CPU seconds), and a ratio taken within one round
+compares runs made under the same conditions. The stages, the longest gap and the phases are those of the first
+round.
+
 The latency sweep serves each response after 200 ms and crawls with ``--concurrency`` 1, 4 and 16; pages/s is
 the server's steady rate (the requests between the first and the last tenth of the crawl's, over the time between
 them), next to 0.8 x N / latency.
@@ -44,6 +50,7 @@ import itertools
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -502,6 +509,21 @@ def _mb(size: int) -> str:
     return f"{size / 2**20:.0f}"
 
 
+def print_round_ratios(rounds: list[list[Run]]) -> None:
+    """newsarchive's articles/s over each peer's, with and without page requisites, per round and their median."""
+    peers = [run.name for run in rounds[0] if run.articles and not run.name.startswith("newsarchive")]
+    for ours in ("newsarchive", "newsarchive --no-requisites"):
+        for peer in peers:
+            ratios = []
+            for runs in rounds:
+                by_name = {run.name: run for run in runs}
+                if (mine := by_name.get(ours)) and (theirs := by_name.get(peer)):
+                    ratios.append((mine.articles_per_s or 0) / (theirs.articles_per_s or 1))
+            if ratios:
+                print(f"{ours} / {peer} articles/s by round: " + ", ".join(f"{r:.2f}x" for r in ratios)
+                      + f"; median {statistics.median(ratios):.2f}x")  # fmt: skip
+
+
 def print_table(runs: list[Run]) -> None:
     """The runs, with newsarchive's ratios to each: pages/s and articles/s of the full crawl, and articles/s of
     the crawl without page requisites (pages only, as trafilatura and news-please fetch)."""
@@ -532,6 +554,7 @@ def main() -> int:
     )
     parser.add_argument("--no-sweep", action="store_true")
     parser.add_argument("--latency-ms", type=float, default=200.0)
+    parser.add_argument("--rounds", type=int, default=1, help="run the tools this many times, in turn")
     arguments = parser.parse_args()
     only = set(arguments.only.split(",")) if arguments.only else None
     cache: Path = arguments.cache
@@ -547,30 +570,41 @@ def main() -> int:
         return only is None or key in only
 
     article_paths = {article["path"] for article in json.loads(data.read_text(encoding="utf-8"))["articles"]}
-    runs: list[Run] = []
+    rounds: list[list[Run]] = []
     phases: dict[str, dict[str, dict[str, float]]] = {}
     stages = None
     gap = None
     with serve(data, work) as server:
-        if wanted("newsarchive"):
-            runs.append(run_newsarchive(server, work))
-            phases[runs[-1].name] = cpu_by_phase(runs[-1], server, article_paths)
-            stages = stage_costs(runs[-1], work)
-            gap = longest_gap(runs[-1].extra["archive"])  # type: ignore[arg-type]
-        if wanted("no-requisites"):
-            runs.append(run_newsarchive(server, work, requisites=False))
-            phases[runs[-1].name] = cpu_by_phase(runs[-1], server, article_paths)
-        if wanted("no-extract"):
-            runs.append(run_newsarchive(server, work, extract=False))
-        if wanted("noop"):
-            runs.append(run_noop(server, work))
-        if wanted("wget"):
-            runs.append(run_wget(server, work))
-        if wanted("trafilatura"):
-            runs.append(run_trafilatura(server, work, cache))
-        if wanted("news-please"):
-            runs.append(run_newsplease(server, work, cache))
-    print_table(runs)
+        for number in range(max(1, arguments.rounds)):
+            first = number == 0
+            runs: list[Run] = []
+            rounds.append(runs)
+            if wanted("newsarchive"):
+                runs.append(run_newsarchive(server, work))
+                if first:
+                    phases[runs[-1].name] = cpu_by_phase(runs[-1], server, article_paths)
+                    stages = stage_costs(runs[-1], work)
+                    gap = longest_gap(runs[-1].extra["archive"])  # type: ignore[arg-type]
+            if wanted("no-requisites"):
+                runs.append(run_newsarchive(server, work, requisites=False))
+                if first:
+                    phases[runs[-1].name] = cpu_by_phase(runs[-1], server, article_paths)
+            if wanted("no-extract"):
+                runs.append(run_newsarchive(server, work, extract=False))
+            if wanted("noop"):
+                runs.append(run_noop(server, work))
+            if wanted("wget"):
+                runs.append(run_wget(server, work))
+            if wanted("trafilatura"):
+                runs.append(run_trafilatura(server, work, cache))
+            if wanted("news-please"):
+                runs.append(run_newsplease(server, work, cache))
+            if arguments.rounds > 1:
+                print(f"round {number + 1}:")
+            print_table(runs)
+    if len(rounds) > 1:
+        print_round_ratios(rounds)
+    runs = rounds[0]
     no_extract = next((r for r in runs if r.name == "newsarchive --no-extract"), None)
     noop = next((r for r in runs if r.name == "no-op Scrapy"), None)
     if no_extract and noop:
