@@ -517,8 +517,9 @@ def print_round_ratios(rounds: list[list[Run]]) -> None:
             ratios = []
             for runs in rounds:
                 by_name = {run.name: run for run in runs}
-                if (mine := by_name.get(ours)) and (theirs := by_name.get(peer)):
-                    ratios.append((mine.articles_per_s or 0) / (theirs.articles_per_s or 1))
+                mine, theirs = by_name.get(ours), by_name.get(peer)
+                if mine and theirs and mine.articles_per_s and theirs.articles_per_s:
+                    ratios.append(mine.articles_per_s / theirs.articles_per_s)
             if ratios:
                 print(f"{ours} / {peer} articles/s by round: " + ", ".join(f"{r:.2f}x" for r in ratios)
                       + f"; median {statistics.median(ratios):.2f}x")  # fmt: skip

@@ -119,17 +119,20 @@ class BufferedLifoDiskQueue:
             oldest = self._top.popleft()
             try:
                 self._spill(oldest)
-            except ValueError:  # it cannot be pickled: it waits in memory, as Scrapy's scheduler would keep it
-                self._held.append(oldest)
-                self._crawler.stats.inc_value("scheduler/unserializable")  # type: ignore[union-attr]
             except OSError:
                 self._top.appendleft(oldest)
                 raise
 
     def _spill(self, request: Request) -> None:
+        """Pickle ``request`` to the file; one that cannot be pickled waits in memory, counted, as Scrapy's
+        scheduler keeps it in its memory queue."""
         if self._disk is None:
             self._disk = self._open_disk()
-        self._disk.push(request)
+        try:
+            self._disk.push(request)
+        except ValueError:
+            self._held.append(request)
+            self._crawler.stats.inc_value("scheduler/unserializable")  # type: ignore[union-attr]
 
     def pop(self) -> Request | None:
         """The newest request (one that cannot be pickled comes before those on file), or ``None``."""
@@ -149,12 +152,10 @@ class BufferedLifoDiskQueue:
 
     def close(self) -> None:
         """Under a ``JOBDIR``, write what memory holds to the file for the next run (a request that cannot be
-        pickled is dropped, as from Scrapy's memory queue); otherwise the queue ends with its crawl."""
-        while self._top and self._crawler.settings.get("JOBDIR"):
-            try:
+        pickled is counted and dropped, as from Scrapy's memory queue); otherwise the queue ends with its crawl."""
+        if self._crawler.settings.get("JOBDIR"):
+            while self._top:
                 self._spill(self._top.popleft())
-            except ValueError:
-                continue
         if self._disk is not None:
             self._disk.close()
 

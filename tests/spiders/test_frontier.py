@@ -104,6 +104,18 @@ def test_under_a_jobdir_closing_a_buffered_queue_writes_its_memory_for_the_next_
     assert [resumed.pop().url.rsplit("/", 2)[1] for _ in range(len(resumed))] == ["5", "4", "3", "2", "1", "0"]
 
 
+def test_under_a_jobdir_a_request_in_memory_that_cannot_be_pickled_is_counted_when_the_queue_closes(tmp_path):
+    crawler = get_crawler(Spider, {"NEWSARCHIVE_QUEUE_MEMORY": 4, "JOBDIR": str(tmp_path)})
+    path = str(tmp_path / "requests" / "0")
+    queue = BufferedLifoDiskQueue.from_crawler(crawler, path)
+    queue.push(_requests(0, 1)[0])
+    queue.push(Request("http://127.0.0.1:8000/local/", callback=lambda response: None))  # not a spider method
+    queue.close()
+    assert crawler.stats.get_value("scheduler/unserializable") == 1
+    resumed = BufferedLifoDiskQueue.from_crawler(crawler, path)
+    assert [resumed.pop().url for _ in range(len(resumed))] == ["http://127.0.0.1:8000/news/0/"]
+
+
 def test_a_queue_that_cannot_be_written_ends_the_crawl_with_one_error_line_and_exit_1(news_site, tmp_path):
     # The disk fills up under the queue (root ignores permissions, and the WARC would fill a size limit first).
     script = (
